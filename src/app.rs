@@ -1,0 +1,448 @@
+//! The orchestrator: loads and compiles rules once, runs the walk with one [`Worker`] per
+//! thread, collects findings and diagnostics, writes the report and computes the exit status.
+//! Each stage's logic lives in its own module; this one only wires them together.
+
+use crate::cli::{ColorChoice, Command, Format, ListFormat, RulesCommand, ScanArgs};
+use crate::diag::{self, Diagnostics, Level};
+use crate::engine::{compile_regex, Compile, CompiledRules, Scratch};
+use crate::filter::{glob_set, Filter};
+use crate::finding::{Finding, FindingParts, LineCounter};
+use crate::input::walk::{self, Event, WalkOptions};
+use crate::report::{self, Report, Stats};
+use crate::rules::{self, Rule, RuleSet};
+use crate::source::{self, Content, Policy, Skip};
+use anyhow::{Context, Result};
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// Exit status: nothing found.
+pub const EXIT_CLEAN: u8 = 0;
+/// Exit status: an error (bad arguments or config, unreadable input).
+pub const EXIT_ERROR: u8 = 2;
+
+/// Runs a parsed command line and returns the process exit status.
+///
+/// # Errors
+/// Fatal problems: bad rule files, an unwritable report. Problems with single inputs are
+/// diagnostics instead and only change the exit status.
+pub fn run(command: Command) -> Result<u8> {
+    match command {
+        Command::Scan(args) => scan(&args),
+        Command::Rules(RulesCommand::List { config, format }) => list_rules(&config, format),
+        Command::Rules(RulesCommand::Check { files }) => check_rules(&files),
+    }
+}
+
+/// Loads the built-in rules plus user rule files, compiling user regexes eagerly so that their
+/// errors surface before the scan starts, naming the file and the rule.
+fn load_rules(config: &[std::path::PathBuf]) -> Result<RuleSet> {
+    let mut set = rules::load_builtin().context("built-in rules are broken")?;
+    for path in config {
+        let user = rules::load_file(path)?;
+        for r in &user.rules {
+            compile_regex(&[&r.regex]).map_err(|e| {
+                anyhow::anyhow!("{}: rule `{}`: cannot compile regex: {e}", r.origin, r.id)
+            })?;
+        }
+        set.merge(user);
+    }
+    Ok(set)
+}
+
+/// Rules compiled for detection, and their filter: everything [`detect`] needs.
+pub struct Detector {
+    /// The rules, indexed like the engine's matches.
+    pub rules: Vec<Rule>,
+    /// The keyword automaton and verifiers.
+    pub compiled: CompiledRules,
+    /// Allowlists and path scopes.
+    pub filter: Filter,
+}
+
+impl Detector {
+    /// Compiles `set`.
+    ///
+    /// # Errors
+    /// A regex or glob that does not compile.
+    pub fn new(set: &RuleSet, compile: Compile) -> Result<Detector> {
+        let compiled = CompiledRules::new(&set.rules, compile)?;
+        let filter = Filter::new(&set.rules, &set.allowlist).map_err(anyhow::Error::msg)?;
+        Ok(Detector { rules: set.rules.clone(), compiled, filter })
+    }
+
+    /// The whole pipeline over one buffer: prefilter, verify, filter, then findings with exact
+    /// line and column numbers. Returns the number of suppressed matches.
+    pub fn detect(
+        &self,
+        scratch: &mut Scratch,
+        bytes: &[u8],
+        path: Option<&str>,
+        show_secrets: bool,
+        prefilter: bool,
+        out: &mut Vec<Finding>,
+    ) -> u64 {
+        let mut suppressed = 0;
+        let matches = self.compiled.scan(scratch, bytes, prefilter);
+        let mut lines = LineCounter::new(bytes);
+        for m in matches {
+            let secret = &bytes[m.secret.0..m.secret.1];
+            if self.filter.check(m.rule, path, secret).is_some() {
+                suppressed += 1;
+                continue;
+            }
+            let start = lines.locate(m.secret.0);
+            let end = lines.locate(m.secret.1);
+            out.push(Finding::new(FindingParts {
+                rule: &self.rules[m.rule],
+                path: path.unwrap_or("-"),
+                secret,
+                start,
+                end,
+                checksum_valid: m.checksum_valid,
+                show_secret: show_secrets,
+            }));
+        }
+        suppressed
+    }
+}
+
+#[derive(Default)]
+struct Counters {
+    files: AtomicU64,
+    bytes: AtomicU64,
+    binary: AtomicU64,
+    too_large: AtomicU64,
+    special: AtomicU64,
+    errors: AtomicU64,
+    suppressed: AtomicU64,
+}
+
+struct Ctx<'a> {
+    detector: &'a Detector,
+    policy: Policy,
+    show_secrets: bool,
+    findings: Mutex<Vec<Finding>>,
+    counters: Counters,
+    diags: Diagnostics,
+}
+
+/// One walk thread's state: scratch space and buffers reused for every file it scans.
+struct Worker<'a> {
+    ctx: &'a Ctx<'a>,
+    scratch: Scratch,
+    buf: Vec<u8>,
+    findings: Vec<Finding>,
+}
+
+impl<'a> Worker<'a> {
+    fn new(ctx: &'a Ctx<'a>) -> Worker<'a> {
+        Worker {
+            ctx,
+            scratch: ctx.detector.compiled.scratch(),
+            buf: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    fn visit(&mut self, event: Event) {
+        let c = &self.ctx.counters;
+        match event {
+            Event::File { path, display } => self.scan_file(&path, &display),
+            Event::Special(p) => {
+                c.special.fetch_add(1, Ordering::Relaxed);
+                self.ctx.diags.push(Level::Note, format!("{p}: skipped: not a regular file"));
+            }
+            Event::Error { message, is_loop } => {
+                if is_loop {
+                    self.ctx.diags.push(Level::Note, message);
+                } else {
+                    c.errors.fetch_add(1, Ordering::Relaxed);
+                    self.ctx.diags.push(Level::Error, message);
+                }
+            }
+        }
+    }
+
+    fn scan_file(&mut self, path: &Path, display: &str) {
+        let ctx = self.ctx;
+        let c = &ctx.counters;
+        let content = match source::load(path, &ctx.policy, &mut self.buf) {
+            Ok(Ok(content)) => content,
+            Ok(Err(Skip::Binary)) => {
+                c.binary.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            Ok(Err(Skip::TooLarge(size))) => {
+                c.too_large.fetch_add(1, Ordering::Relaxed);
+                ctx.diags.push(
+                    Level::Warning,
+                    format!("{display}: skipped: {size} bytes exceeds --max-file-size"),
+                );
+                return;
+            }
+            Err(e) => {
+                c.errors.fetch_add(1, Ordering::Relaxed);
+                ctx.diags.push(Level::Error, format!("{display}: cannot read: {e}"));
+                return;
+            }
+        };
+        scan_content(ctx, &mut self.scratch, &content, Some(display), &mut self.findings);
+    }
+}
+
+fn scan_content(
+    ctx: &Ctx<'_>,
+    scratch: &mut Scratch,
+    content: &Content<'_>,
+    path: Option<&str>,
+    out: &mut Vec<Finding>,
+) {
+    let bytes = content.bytes();
+    let c = &ctx.counters;
+    c.files.fetch_add(1, Ordering::Relaxed);
+    c.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    let suppressed = ctx.detector.detect(scratch, bytes, path, ctx.show_secrets, true, out);
+    c.suppressed.fetch_add(suppressed, Ordering::Relaxed);
+    if content.truncated() {
+        c.errors.fetch_add(1, Ordering::Relaxed);
+        ctx.diags.push(
+            Level::Error,
+            format!(
+                "{}: file shrank while being scanned; its end was not scanned",
+                path.unwrap_or("-")
+            ),
+        );
+    }
+}
+
+impl Drop for Worker<'_> {
+    fn drop(&mut self) {
+        if !self.findings.is_empty() {
+            let mut all = self.ctx.findings.lock().unwrap_or_else(|e| e.into_inner());
+            all.append(&mut self.findings);
+        }
+    }
+}
+
+fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+fn scan(args: &ScanArgs) -> Result<u8> {
+    let started = Instant::now();
+    let set = load_rules(&args.config)?;
+    let detector = Detector::new(&set, Compile::Lazy)?;
+    let excludes = if args.no_default_excludes {
+        None
+    } else {
+        let globs: Vec<String> = set.excludes.iter().flat_map(|e| e.paths.clone()).collect();
+        Some(Arc::new(glob_set(&globs).map_err(anyhow::Error::msg)?))
+    };
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let policy = Policy {
+        max_size: args.max_file_size,
+        mmap_threshold: if args.no_mmap {
+            None
+        } else {
+            Some(args.mmap.unwrap_or(source::DEFAULT_MMAP_THRESHOLD))
+        },
+        binary: args.binary,
+    };
+    let ctx = Ctx {
+        detector: &detector,
+        policy,
+        show_secrets: args.show_secrets,
+        findings: Mutex::new(Vec::new()),
+        counters: Counters::default(),
+        diags: Diagnostics::default(),
+    };
+    let (stdin, roots): (Vec<_>, Vec<_>) =
+        args.paths.iter().cloned().partition(|p| p == Path::new("-"));
+    if !stdin.is_empty() {
+        let mut buf = Vec::new();
+        match io::stdin().lock().read_to_end(&mut buf) {
+            Ok(_) => {
+                let mut scratch = detector.compiled.scratch();
+                let mut found = Vec::new();
+                scan_content(&ctx, &mut scratch, &Content::Borrowed(&buf), None, &mut found);
+                ctx.findings.lock().unwrap_or_else(|e| e.into_inner()).extend(found);
+            }
+            Err(e) => {
+                ctx.counters.errors.fetch_add(1, Ordering::Relaxed);
+                ctx.diags.push(Level::Error, format!("-: cannot read standard input: {e}"));
+            }
+        }
+    }
+    let mut excluded = 0;
+    if !roots.is_empty() {
+        for r in &roots {
+            if let Err(e) = std::fs::symlink_metadata(r) {
+                ctx.counters.errors.fetch_add(1, Ordering::Relaxed);
+                ctx.diags.push(Level::Error, format!("{}: {e}", r.display()));
+            }
+        }
+        let opts = WalkOptions {
+            roots,
+            threads,
+            no_ignore: args.no_ignore,
+            follow: args.follow,
+            excludes,
+        };
+        excluded = walk::walk(&opts, || {
+            let mut worker = Worker::new(&ctx);
+            Box::new(move |event| worker.visit(event))
+        });
+    }
+    let mut findings = std::mem::take(&mut *ctx.findings.lock().unwrap_or_else(|e| e.into_inner()));
+    report::sort(&mut findings);
+    let c = &ctx.counters;
+    let stats = Stats {
+        files_scanned: c.files.load(Ordering::Relaxed),
+        bytes_scanned: c.bytes.load(Ordering::Relaxed),
+        skipped_binary: c.binary.load(Ordering::Relaxed),
+        skipped_too_large: c.too_large.load(Ordering::Relaxed),
+        skipped_excluded: excluded as u64,
+        skipped_special: c.special.load(Ordering::Relaxed),
+        errors: c.errors.load(Ordering::Relaxed),
+        suppressed: c.suppressed.load(Ordering::Relaxed),
+    };
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let rep = Report {
+        findings: &findings,
+        rules: &detector.rules,
+        stats: &stats,
+        color: args.format == Format::Human && use_color(args.color, to_terminal),
+    };
+    write_report(args.format, &rep, args.output.as_deref())?;
+    let mut stderr = io::stderr().lock();
+    diag::render(&ctx.diags.sorted(), &mut stderr)?;
+    if !args.quiet {
+        writeln!(stderr, "{}", summary(&stats, findings.len(), started.elapsed().as_secs_f64()))?;
+    }
+    Ok(if ctx.diags.errored() {
+        EXIT_ERROR
+    } else if findings.is_empty() {
+        EXIT_CLEAN
+    } else {
+        args.exit_code
+    })
+}
+
+fn summary(s: &Stats, findings: usize, secs: f64) -> String {
+    let mib = s.bytes_scanned as f64 / (1024.0 * 1024.0);
+    let mut skipped = Vec::new();
+    for (n, what) in [
+        (s.skipped_binary, "binary"),
+        (s.skipped_too_large, "too large"),
+        (s.skipped_excluded, "excluded by default"),
+        (s.skipped_special, "not regular files"),
+    ] {
+        if n > 0 {
+            skipped.push(format!("{n} {what}"));
+        }
+    }
+    let mut line = format!(
+        "leakhound: {findings} finding{} in {} file{} ({mib:.1} MiB) in {secs:.2}s",
+        if findings == 1 { "" } else { "s" },
+        s.files_scanned,
+        if s.files_scanned == 1 { "" } else { "s" },
+    );
+    if s.suppressed > 0 {
+        line.push_str(&format!("; {} suppressed", s.suppressed));
+    }
+    if !skipped.is_empty() {
+        line.push_str(&format!("; skipped {}", skipped.join(", ")));
+    }
+    if s.errors > 0 {
+        line.push_str(&format!("; {} error{}", s.errors, if s.errors == 1 { "" } else { "s" }));
+    }
+    line
+}
+
+fn write_report(format: Format, rep: &Report<'_>, output: Option<&Path>) -> Result<()> {
+    let result = match output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create report file {}", path.display()))?;
+            let mut w = io::BufWriter::new(file);
+            report::write(format, rep, &mut w)
+                .and_then(|()| w.flush())
+                .with_context(|| format!("cannot write report file {}", path.display()))
+        }
+        None => {
+            let mut w = io::BufWriter::new(io::stdout().lock());
+            report::write(format, rep, &mut w).and_then(|()| w.flush()).map_err(anyhow::Error::from)
+        }
+    };
+    result
+}
+
+fn list_rules(config: &[std::path::PathBuf], format: ListFormat) -> Result<u8> {
+    let set = load_rules(config)?;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match format {
+        ListFormat::Human => {
+            for r in &set.rules {
+                writeln!(out, "{:<40} {:<9} {}", r.id, r.severity.as_str(), r.name)?;
+            }
+        }
+        ListFormat::Json => {
+            let rows: Vec<serde_json::Value> = set
+                .rules
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id, "name": r.name, "description": r.description,
+                        "severity": r.severity, "confidence": r.confidence,
+                        "keywords": r.keywords, "references": r.references,
+                        "source": r.origin.to_string(),
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &rows)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    Ok(EXIT_CLEAN)
+}
+
+fn check_rules(files: &[std::path::PathBuf]) -> Result<u8> {
+    let builtin = rules::load_builtin().context("built-in rules are broken")?;
+    let set = if files.is_empty() {
+        builtin
+    } else {
+        let mut set = RuleSet { allowlist: builtin.allowlist, ..RuleSet::default() };
+        for f in files {
+            set.merge(rules::load_file(f)?);
+        }
+        set
+    };
+    let problems = crate::check::check(&set)?;
+    let mut err = io::stderr().lock();
+    for p in &problems {
+        writeln!(err, "{p}")?;
+    }
+    let examples: usize =
+        set.rules.iter().map(|r| r.examples.len() + r.negative_examples.len()).sum();
+    writeln!(
+        err,
+        "leakhound: checked {} rules, {examples} examples: {} problem{}",
+        set.rules.len(),
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    )?;
+    Ok(if problems.is_empty() { EXIT_CLEAN } else { 1 })
+}

@@ -1,0 +1,178 @@
+//! Command-line flags (clap derive) and their conversion into typed values. Nothing here touches
+//! the file system or knows about rules or engines.
+
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// leakhound: find credentials in files, directories and git history.
+#[derive(Debug, Parser)]
+#[command(name = "leakhound", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and directories (default `.`); `-` reads standard input.
+    Scan(ScanArgs),
+    /// List or check the detection rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+/// `rules` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the rules in effect (built-in plus `-c` files).
+    List {
+        /// Extra rule files.
+        #[arg(short = 'c', long = "config", value_name = "FILE")]
+        config: Vec<PathBuf>,
+        /// Output format.
+        #[arg(short = 'f', long = "format", value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// Run every rule's examples and negative examples through the full pipeline.
+    /// With FILEs, check those rule files (plus the built-in allowlists); without, the built-in set.
+    Check {
+        /// Rule files to check.
+        files: Vec<PathBuf>,
+    },
+}
+
+/// Output of `rules list`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ListFormat {
+    /// One rule per line.
+    Human,
+    /// A JSON array.
+    Json,
+}
+
+/// Report formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Readable blocks, colored on a terminal.
+    Human,
+    /// One JSON document.
+    Json,
+    /// One JSON object per finding per line.
+    Jsonl,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+}
+
+/// When to color output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Flags of `scan`.
+#[derive(Debug, ClapArgs)]
+pub struct ScanArgs {
+    /// Files or directories to scan; `-` for standard input.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Report format.
+    #[arg(short = 'f', long = "format", value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Show secrets in clear text in every format (redacted by default).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Exit code when findings are reported.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub exit_code: u8,
+    /// Extra rule files (same format as patterns/*.toml); a rule with a built-in id replaces it.
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub config: Vec<PathBuf>,
+    /// Do not respect .gitignore, .ignore and .git/info/exclude.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Follow symbolic links.
+    #[arg(long = "follow", short = 'L')]
+    pub follow: bool,
+    /// Skip files larger than SIZE (bytes, or with K/M/G suffix).
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    pub max_file_size: u64,
+    /// Scan files that look binary (a NUL byte in the first 8 KiB).
+    #[arg(long)]
+    pub binary: bool,
+    /// Do not apply the default path exclusions of patterns/excludes.toml.
+    #[arg(long)]
+    pub no_default_excludes: bool,
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long = "threads", value_name = "N")]
+    pub threads: Option<usize>,
+    /// Memory-map files of at least SIZE bytes (default 4M); `--no-mmap` always reads.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, conflicts_with = "no_mmap")]
+    pub mmap: Option<u64>,
+    /// Never memory-map files.
+    #[arg(long)]
+    pub no_mmap: bool,
+    /// When to use colors in human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Do not print the summary line on standard error.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// Parses `123`, `4K`, `64M`, `1G` (binary units; `KiB`/`MiB`/`GiB` and `KB`/`MB`/`GB` too).
+///
+/// # Errors
+/// Not a number with an optional unit.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a size (e.g. 4096, 64K, 64M)"))?;
+    let mult = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("`{s}`: unknown size unit `{unit}` (use K, M or G)")),
+    };
+    n.checked_mul(mult).ok_or_else(|| format!("`{s}` is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("64M"), Ok(64 << 20));
+        assert_eq!(parse_size("10"), Ok(10));
+        assert_eq!(parse_size("2KiB"), Ok(2048));
+        assert!(parse_size("x").is_err());
+        assert!(parse_size("5T").is_err());
+    }
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn scan_defaults_to_current_dir() {
+        let cli = Cli::try_parse_from(["leakhound", "scan"]).unwrap();
+        let Command::Scan(a) = cli.command else { panic!("not scan") };
+        assert_eq!(a.paths, vec![PathBuf::from(".")]);
+        assert_eq!(a.exit_code, 1);
+        assert_eq!(a.max_file_size, 64 << 20);
+    }
+}

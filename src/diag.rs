@@ -1,0 +1,67 @@
+//! Non-fatal diagnostics: problems with one input that do not stop the scan but are reported,
+//! and that turn the exit code to "error" when they mean part of the input went unscanned.
+
+use std::io::{self, Write};
+use std::sync::Mutex;
+
+/// How serious a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// Informational (a skipped special file, a symlink loop).
+    Note,
+    /// Something the user should look at; the scan is still complete.
+    Warning,
+    /// Part of the input could not be scanned: the exit code becomes 2.
+    Error,
+}
+
+/// One message, naming the file it is about.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Diagnostic {
+    /// Severity.
+    pub level: Level,
+    /// The text, starting with the path it concerns.
+    pub message: String,
+}
+
+/// A thread-safe collector of diagnostics.
+#[derive(Debug, Default)]
+pub struct Diagnostics {
+    items: Mutex<Vec<Diagnostic>>,
+}
+
+impl Diagnostics {
+    /// Records a diagnostic.
+    pub fn push(&self, level: Level, message: impl Into<String>) {
+        let d = Diagnostic { level, message: message.into() };
+        self.items.lock().unwrap_or_else(|e| e.into_inner()).push(d);
+    }
+
+    /// All diagnostics, sorted (so output does not depend on thread timing).
+    pub fn sorted(&self) -> Vec<Diagnostic> {
+        let mut v = self.items.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        v.sort_by(|a, b| a.message.cmp(&b.message).then(a.level.cmp(&b.level)));
+        v
+    }
+
+    /// Whether any error was recorded.
+    pub fn errored(&self) -> bool {
+        self.items.lock().unwrap_or_else(|e| e.into_inner()).iter().any(|d| d.level == Level::Error)
+    }
+}
+
+/// Writes diagnostics as `leakhound: error: ...` lines.
+///
+/// # Errors
+/// Writing to `out` fails.
+pub fn render(diags: &[Diagnostic], out: &mut dyn Write) -> io::Result<()> {
+    for d in diags {
+        let level = match d.level {
+            Level::Note => "note",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        };
+        writeln!(out, "leakhound: {level}: {}", d.message)?;
+    }
+    Ok(())
+}

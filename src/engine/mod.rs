@@ -1,0 +1,378 @@
+//! The detection engine: one Aho-Corasick automaton over the keywords of every rule finds where
+//! rules may match, and each rule's regex verifies only the window around its keyword hits.
+//!
+//! The engine sees bytes and returns [`RawMatch`]es. It never sees a path, a config or a file.
+//! [`CompiledRules`] is built once and shared read-only by every worker; each worker owns a
+//! [`Scratch`] with its regex caches and buffers, reused from buffer to buffer.
+
+mod checksum;
+mod entropy;
+
+pub use checksum::github_crc32_valid;
+pub use entropy::shannon_entropy;
+
+use crate::rules::{Checksum, Rule};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex_automata::meta::{self, Regex};
+use regex_automata::util::captures::Captures;
+use regex_automata::Input;
+use std::sync::OnceLock;
+
+/// How far a window reaches before and after a keyword on the same line. Lines longer than this
+/// (minified code, a 64 MiB single line) are verified only near the keyword.
+const LINE_REACH: usize = 4096;
+/// How far past the keyword a `multiline` rule (private key blocks) may match.
+const MULTILINE_REACH: usize = 64 * 1024;
+
+/// A rule whose regex failed to compile.
+#[derive(Debug, thiserror::Error)]
+#[error("{origin}: rule `{id}`: cannot compile regex: {message}")]
+pub struct CompileError {
+    /// The rule id.
+    pub id: String,
+    /// Where the rule is defined.
+    pub origin: String,
+    /// The regex engine's message.
+    pub message: String,
+}
+
+/// When rule regexes are compiled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compile {
+    /// On the first keyword hit of each rule: most scans (a pre-commit hook above all) touch few
+    /// rules, and compiling every regex up front costs tens of milliseconds.
+    Lazy,
+    /// All at once in [`CompiledRules::new`], so that errors surface before scanning.
+    Eager,
+}
+
+/// Compiles a rule or allowlist regex the way the engine runs it: byte-oriented, without Unicode
+/// classes (secrets are ASCII, and Unicode tables cost 30x more time and memory to compile).
+///
+/// # Errors
+/// The pattern does not parse or exceeds the size limits.
+pub fn compile_regex(patterns: &[&str]) -> Result<Regex, String> {
+    Regex::builder()
+        .syntax(regex_automata::util::syntax::Config::new().unicode(false).utf8(false))
+        .configure(Regex::config().utf8_empty(false))
+        .build_many(patterns)
+        .map_err(|e| e.to_string())
+}
+
+struct Verifier {
+    regex: OnceLock<Result<Regex, String>>,
+    source: String,
+    secret_group: OnceLock<usize>,
+    multiline: bool,
+    min_entropy: Option<f64>,
+    checksum: Option<Checksum>,
+    generic: bool,
+}
+
+impl Verifier {
+    fn regex(&self) -> Option<&Regex> {
+        self.regex.get_or_init(|| compile_regex(&[&self.source])).as_ref().ok()
+    }
+
+    fn secret_group(&self, regex: &Regex) -> usize {
+        *self.secret_group.get_or_init(|| {
+            regex.group_info().to_index(regex_automata::PatternID::ZERO, "secret").unwrap_or(1)
+        })
+    }
+}
+
+/// Rules compiled for scanning: immutable, `Send + Sync`, built once per process.
+pub struct CompiledRules {
+    prefilter: AhoCorasick,
+    /// For each prefilter pattern, the rules that listed it as a keyword.
+    keyword_rules: Vec<Vec<u32>>,
+    verifiers: Vec<Verifier>,
+}
+
+/// Per-thread mutable search state. Make one per worker with [`CompiledRules::scratch`].
+pub struct Scratch {
+    caches: Vec<Option<meta::Cache>>,
+    captures: Vec<Option<Captures>>,
+    windows: Vec<Vec<(usize, usize)>>,
+    touched: Vec<u32>,
+    matches: Vec<RawMatch>,
+}
+
+/// A verified match in a buffer, before allowlists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawMatch {
+    /// Index of the rule in the rule list given to [`CompiledRules::new`].
+    pub rule: usize,
+    /// Byte span of the whole regex match.
+    pub span: (usize, usize),
+    /// Byte span of the secret (the capture group).
+    pub secret: (usize, usize),
+    /// The rule's checksum validator accepted the secret.
+    pub checksum_valid: bool,
+}
+
+impl CompiledRules {
+    /// Builds the keyword automaton and the verifiers for `rules`.
+    ///
+    /// # Errors
+    /// With [`Compile::Eager`], the first rule whose regex does not compile; and if the automaton
+    /// cannot be built (it can always be for valid rules).
+    pub fn new(rules: &[Rule], compile: Compile) -> Result<CompiledRules, CompileError> {
+        let mut keywords: Vec<&str> = Vec::new();
+        let mut keyword_rules: Vec<Vec<u32>> = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        for (ri, rule) in rules.iter().enumerate() {
+            for kw in &rule.keywords {
+                let slot = *index.entry(kw.as_str()).or_insert_with(|| {
+                    keywords.push(kw);
+                    keyword_rules.push(Vec::new());
+                    keywords.len() - 1
+                });
+                let ri = u32::try_from(ri).expect("fewer than 2^32 rules");
+                if !keyword_rules[slot].contains(&ri) {
+                    keyword_rules[slot].push(ri);
+                }
+            }
+        }
+        // A keyword hit also triggers the rules of every keyword it contains: the search below
+        // reports only the longest keyword starting at a position, so `sk-ant-` must stand for
+        // `sk-` too. Together with restarting one byte after each hit, no keyword can hide another.
+        let lower: Vec<String> = keywords.iter().map(|k| k.to_ascii_lowercase()).collect();
+        let direct = keyword_rules.clone();
+        for (i, long) in lower.iter().enumerate() {
+            for (j, short) in lower.iter().enumerate() {
+                if i != j && long.contains(short.as_str()) {
+                    for &r in &direct[j] {
+                        if !keyword_rules[i].contains(&r) {
+                            keyword_rules[i].push(r);
+                        }
+                    }
+                }
+            }
+        }
+        let prefilter = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&keywords)
+            .map_err(|e| CompileError {
+                id: "*".into(),
+                origin: "keywords".into(),
+                message: e.to_string(),
+            })?;
+        let verifiers: Vec<Verifier> = rules
+            .iter()
+            .map(|r| Verifier {
+                regex: OnceLock::new(),
+                source: r.regex.clone(),
+                secret_group: OnceLock::new(),
+                multiline: r.multiline,
+                min_entropy: r.min_entropy,
+                checksum: r.checksum,
+                generic: r.is_generic(),
+            })
+            .collect();
+        if compile == Compile::Eager {
+            for (v, r) in verifiers.iter().zip(rules) {
+                if let Err(message) = v.regex.get_or_init(|| compile_regex(&[&v.source])) {
+                    return Err(CompileError {
+                        id: r.id.clone(),
+                        origin: r.origin.to_string(),
+                        message: message.clone(),
+                    });
+                }
+            }
+        }
+        Ok(CompiledRules { prefilter, keyword_rules, verifiers })
+    }
+
+    /// Number of rules.
+    pub fn len(&self) -> usize {
+        self.verifiers.len()
+    }
+
+    /// Whether there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.verifiers.is_empty()
+    }
+
+    /// Fresh scratch space for one worker thread.
+    pub fn scratch(&self) -> Scratch {
+        let n = self.verifiers.len();
+        Scratch {
+            caches: (0..n).map(|_| None).collect(),
+            captures: (0..n).map(|_| None).collect(),
+            windows: vec![Vec::new(); n],
+            touched: Vec::new(),
+            matches: Vec::new(),
+        }
+    }
+
+    /// Finds every match of every rule in `haystack`, sorted by secret position then rule.
+    /// The returned slice lives in `scratch` until the next call.
+    ///
+    /// With `prefilter` false every rule is verified over the whole buffer: the reference
+    /// behaviour that `rules check` compares the prefiltered scan against.
+    pub fn scan<'s>(
+        &self,
+        scratch: &'s mut Scratch,
+        haystack: &[u8],
+        prefilter: bool,
+    ) -> &'s [RawMatch] {
+        scratch.matches.clear();
+        scratch.touched.clear();
+        if prefilter {
+            self.collect_windows(scratch, haystack);
+        } else {
+            for (ri, w) in scratch.windows.iter_mut().enumerate() {
+                w.push((0, haystack.len()));
+                scratch.touched.push(ri as u32);
+            }
+        }
+        let touched = std::mem::take(&mut scratch.touched);
+        for &ri in &touched {
+            let ri = ri as usize;
+            let mut windows = std::mem::take(&mut scratch.windows[ri]);
+            merge_windows(&mut windows);
+            self.verify(ri, scratch, haystack, &windows);
+            windows.clear();
+            scratch.windows[ri] = windows;
+        }
+        scratch.touched = touched;
+        let matches = &mut scratch.matches;
+        matches.sort_unstable_by_key(|m| (m.secret.0, m.secret.1, m.rule));
+        drop_shadowed_generic(matches, &self.verifiers);
+        &scratch.matches
+    }
+
+    fn collect_windows(&self, scratch: &mut Scratch, hay: &[u8]) {
+        // Non-overlapping leftmost-longest search, restarted one byte after each hit's start:
+        // unlike an overlapping search it keeps the automaton's fast scan loop, and it still
+        // sees every position where a keyword starts.
+        let mut input = aho_corasick::Input::new(hay);
+        while let Some(hit) = self.prefilter.find(input.clone()) {
+            input.set_start(hit.start() + 1);
+            for &ri in &self.keyword_rules[hit.pattern().as_usize()] {
+                let windows = &mut scratch.windows[ri as usize];
+                if windows.last().is_some_and(|&(_, end)| end >= hit.end()) {
+                    continue; // already covered by this rule's previous window
+                }
+                if windows.is_empty() {
+                    scratch.touched.push(ri);
+                }
+                let multiline = self.verifiers[ri as usize].multiline;
+                windows.push(window(hay, hit.start(), hit.end(), multiline));
+            }
+        }
+    }
+
+    fn verify(&self, ri: usize, scratch: &mut Scratch, hay: &[u8], windows: &[(usize, usize)]) {
+        let v = &self.verifiers[ri];
+        let Some(regex) = v.regex() else { return };
+        let group = v.secret_group(regex);
+        let cache = scratch.caches[ri].get_or_insert_with(|| regex.create_cache());
+        let caps = scratch.captures[ri].get_or_insert_with(|| regex.create_captures());
+        for &(start, end) in windows {
+            let mut pos = start;
+            while pos <= end {
+                let input = Input::new(hay).span(pos..end);
+                regex.search_captures_with(cache, &input, caps);
+                let Some(m) = caps.get_match() else { break };
+                pos = if m.is_empty() { m.end() + 1 } else { m.end() };
+                let Some(secret) = caps.get_group(group) else { continue };
+                if secret.is_empty() {
+                    continue;
+                }
+                let bytes = &hay[secret.range()];
+                if v.min_entropy.is_some_and(|min| shannon_entropy(bytes) < min) {
+                    continue;
+                }
+                let checksum_valid = match v.checksum {
+                    Some(Checksum::GithubCrc32) => {
+                        if !github_crc32_valid(bytes) {
+                            continue;
+                        }
+                        true
+                    }
+                    None => false,
+                };
+                scratch.matches.push(RawMatch {
+                    rule: ri,
+                    span: (m.start(), m.end()),
+                    secret: (secret.start, secret.end),
+                    checksum_valid,
+                });
+            }
+        }
+    }
+}
+
+/// The part of `hay` a rule is verified in around a keyword at `start..end`: the keyword's line
+/// (at most [`LINE_REACH`] either way), or up to [`MULTILINE_REACH`] past it.
+fn window(hay: &[u8], start: usize, end: usize, multiline: bool) -> (usize, usize) {
+    let lo = start.saturating_sub(LINE_REACH);
+    let from = memchr::memrchr(b'\n', &hay[lo..start]).map_or(lo, |i| lo + i + 1);
+    let to = if multiline {
+        (end + MULTILINE_REACH).min(hay.len())
+    } else {
+        let hi = (end + LINE_REACH).min(hay.len());
+        memchr::memchr(b'\n', &hay[end..hi]).map_or(hi, |i| end + i)
+    };
+    (from, to)
+}
+
+/// Sorts and coalesces overlapping or touching windows so no byte is verified twice.
+fn merge_windows(windows: &mut Vec<(usize, usize)>) {
+    windows.sort_unstable();
+    let mut out = 0;
+    for i in 0..windows.len() {
+        let w = windows[i];
+        if out > 0 && w.0 <= windows[out - 1].1 {
+            windows[out - 1].1 = windows[out - 1].1.max(w.1);
+        } else {
+            windows[out] = w;
+            out += 1;
+        }
+    }
+    windows.truncate(out);
+}
+
+/// A generic rule (`password = ...`) yields to a provider rule that matched an overlapping
+/// secret: the specific finding says more, and one secret should be one finding.
+fn drop_shadowed_generic(matches: &mut Vec<RawMatch>, verifiers: &[Verifier]) {
+    if !matches.iter().any(|m| verifiers[m.rule].generic) {
+        return;
+    }
+    let specific: Vec<(usize, usize)> =
+        matches.iter().filter(|m| !verifiers[m.rule].generic).map(|m| m.secret).collect();
+    matches.retain(|m| {
+        !verifiers[m.rule].generic || !specific.iter().any(|s| s.0 < m.secret.1 && m.secret.0 < s.1)
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge() {
+        let mut w = vec![(10, 20), (0, 5), (5, 8), (19, 30), (40, 41)];
+        merge_windows(&mut w);
+        assert_eq!(w, vec![(0, 8), (10, 30), (40, 41)]);
+    }
+
+    #[test]
+    fn window_is_the_line() {
+        let hay = b"aaa\nbb KEY cc\ndd";
+        assert_eq!(window(hay, 7, 10, false), (4, 13));
+        assert_eq!(window(hay, 7, 10, true), (4, hay.len()));
+    }
+
+    #[test]
+    fn public_types_are_thread_safe() {
+        fn assert_send_sync<T: Send + Sync + std::panic::UnwindSafe>() {}
+        assert_send_sync::<CompiledRules>();
+        fn assert_send<T: Send>() {}
+        assert_send::<Scratch>();
+    }
+}

@@ -1,0 +1,193 @@
+//! The stable [`Finding`] type: location, versioned content fingerprint, and the redacted form
+//! of the secret that every report shows by default.
+
+use crate::rules::{Confidence, Rule, Severity};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// The fingerprint scheme, also the SARIF `partialFingerprints` key.
+pub const FINGERPRINT_KEY: &str = "leakhound/secret/sha256/v1";
+
+/// One reported secret.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Finding {
+    /// Stable rule id.
+    pub rule_id: String,
+    /// Rule display name.
+    pub rule_name: String,
+    /// Impact of a leak.
+    pub severity: Severity,
+    /// How sure the rule is.
+    pub confidence: Confidence,
+    /// Path relative to the scan root (`/` separators), or `-` for standard input.
+    pub path: String,
+    /// 1-based line of the secret's first byte.
+    pub line: usize,
+    /// 1-based column (Unicode code points) of the secret's first byte.
+    pub column: usize,
+    /// 1-based line of the secret's last byte.
+    pub end_line: usize,
+    /// 1-based column just past the secret's last character.
+    pub end_column: usize,
+    /// The secret, redacted unless the user asked for `--show-secrets`.
+    pub secret: String,
+    /// Whether `secret` is redacted.
+    pub redacted: bool,
+    /// Length of the secret in bytes.
+    pub secret_length: usize,
+    /// Whether an offline checksum verified the secret.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub checksum_valid: bool,
+    /// Content fingerprint: depends on rule, path and a hash of the secret, never on the line.
+    pub fingerprint: String,
+}
+
+/// The pieces of a finding the engine and the line counter produce.
+pub struct FindingParts<'a> {
+    /// The rule that matched.
+    pub rule: &'a Rule,
+    /// Report path.
+    pub path: &'a str,
+    /// The secret bytes.
+    pub secret: &'a [u8],
+    /// `(line, column)` of the first byte.
+    pub start: (usize, usize),
+    /// `(line, column)` just past the end.
+    pub end: (usize, usize),
+    /// Checksum verified.
+    pub checksum_valid: bool,
+    /// Reveal the secret in reports.
+    pub show_secret: bool,
+}
+
+impl Finding {
+    /// Builds a finding; the secret is redacted unless `show_secret`.
+    pub fn new(p: FindingParts<'_>) -> Finding {
+        let confidence = if p.checksum_valid { Confidence::High } else { p.rule.confidence };
+        Finding {
+            rule_id: p.rule.id.clone(),
+            rule_name: p.rule.name.clone(),
+            severity: p.rule.severity,
+            confidence,
+            path: p.path.to_string(),
+            line: p.start.0,
+            column: p.start.1,
+            end_line: p.end.0,
+            end_column: p.end.1,
+            secret: if p.show_secret {
+                String::from_utf8_lossy(p.secret).into_owned()
+            } else {
+                redact(p.secret)
+            },
+            redacted: !p.show_secret,
+            secret_length: p.secret.len(),
+            checksum_valid: p.checksum_valid,
+            fingerprint: fingerprint(&p.rule.id, p.path, p.secret),
+        }
+    }
+
+    /// Sort key for deterministic output.
+    pub fn sort_key(&self) -> (&str, usize, usize, &str) {
+        (&self.path, self.line, self.column, &self.rule_id)
+    }
+}
+
+/// Hex SHA-256 of `rule_id`, `path` and the SHA-256 of `secret`, truncated to 128 bits.
+///
+/// ```
+/// let a = leakhound::finding::fingerprint("r.x", "a.env", b"s3cr3t");
+/// assert_eq!(a, leakhound::finding::fingerprint("r.x", "a.env", b"s3cr3t"));
+/// assert_ne!(a, leakhound::finding::fingerprint("r.x", "a.env", b"other"));
+/// assert_eq!(a.len(), 32);
+/// ```
+pub fn fingerprint(rule_id: &str, path: &str, secret: &[u8]) -> String {
+    let secret_hash = Sha256::digest(secret);
+    let mut h = Sha256::new();
+    h.update(FINGERPRINT_KEY.as_bytes());
+    h.update([0]);
+    h.update(rule_id.as_bytes());
+    h.update([0]);
+    h.update(path.as_bytes());
+    h.update([0]);
+    h.update(secret_hash);
+    h.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The redacted form of a secret: at most its first four characters (fewer for short secrets,
+/// none below eight bytes) followed by `…` and the length.
+///
+/// ```
+/// assert_eq!(leakhound::finding::redact(b"ghp_abcdefghijklmnopqrstuvwxyz0123456789"), "ghp_…[40 chars]");
+/// assert_eq!(leakhound::finding::redact(b"hunter2"), "…[7 chars]");
+/// ```
+pub fn redact(secret: &[u8]) -> String {
+    let shown = match secret.len() {
+        0..=7 => 0,
+        8..=15 => 2,
+        _ => 4,
+    };
+    let prefix: String = secret[..shown]
+        .iter()
+        .map(|&b| if b.is_ascii_graphic() { b as char } else { '?' })
+        .collect();
+    format!("{prefix}…[{} chars]", secret.len())
+}
+
+/// Converts increasing byte offsets of one buffer into 1-based `(line, column)` pairs, counting
+/// newlines only once across calls. Columns count Unicode code points (UTF-8 lead bytes).
+pub struct LineCounter<'a> {
+    hay: &'a [u8],
+    pos: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    /// Starts at the beginning of `hay`.
+    pub fn new(hay: &'a [u8]) -> LineCounter<'a> {
+        LineCounter { hay, pos: 0, line: 1, line_start: 0 }
+    }
+
+    /// The position of `offset`, which must not be smaller than the previous offset asked for.
+    pub fn locate(&mut self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.hay.len());
+        if offset < self.pos {
+            // Out-of-order request: start over (rare; matches come sorted).
+            *self = LineCounter::new(self.hay);
+        }
+        let chunk = &self.hay[self.pos..offset];
+        let newlines = memchr::memchr_iter(b'\n', chunk).count();
+        if newlines > 0 {
+            self.line += newlines;
+            let last = memchr::memrchr(b'\n', chunk).unwrap_or(0);
+            self.line_start = self.pos + last + 1;
+        }
+        self.pos = offset;
+        let column =
+            self.hay[self.line_start..offset].iter().filter(|&&b| b & 0xC0 != 0x80).count();
+        (self.line, column + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_columns() {
+        let hay = "ab\ncé d\n\nxyz".as_bytes();
+        let mut lc = LineCounter::new(hay);
+        assert_eq!(lc.locate(0), (1, 1));
+        assert_eq!(lc.locate(1), (1, 2));
+        assert_eq!(lc.locate(3), (2, 1));
+        assert_eq!(lc.locate(7), (2, 4)); // after 'c', 'é' (2 bytes), ' '
+        assert_eq!(lc.locate(10), (4, 1));
+        assert_eq!(lc.locate(2), (1, 3));
+    }
+
+    #[test]
+    fn crlf_counts_one_line() {
+        let mut lc = LineCounter::new(b"a\r\nb");
+        assert_eq!(lc.locate(3), (2, 1));
+    }
+}

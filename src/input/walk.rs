@@ -1,0 +1,147 @@
+//! A parallel directory walk over the `ignore` crate: `.gitignore`/`.ignore` aware, hidden files
+//! included (`.env`, `.npmrc`), `.git/` and default exclusions pruned, symlinks not followed
+//! unless asked.
+
+use globset::GlobSet;
+use ignore::{WalkBuilder, WalkState};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// What to walk and how.
+#[derive(Clone, Debug)]
+pub struct WalkOptions {
+    /// Roots: directories or files.
+    pub roots: Vec<PathBuf>,
+    /// Worker threads.
+    pub threads: usize,
+    /// Ignore `.gitignore`, `.ignore` and git exclude files.
+    pub no_ignore: bool,
+    /// Follow symbolic links.
+    pub follow: bool,
+    /// Default exclusions, matched against walk-relative paths; `None` for none.
+    pub excludes: Option<Arc<GlobSet>>,
+}
+
+/// One thing the walk found.
+#[derive(Debug)]
+pub enum Event {
+    /// A regular file to scan, with its report path.
+    File {
+        /// Path to open.
+        path: PathBuf,
+        /// Path to report (no leading `./`, `/` separators).
+        display: String,
+    },
+    /// A FIFO, socket or device: never opened (reading a FIFO would block forever).
+    Special(String),
+    /// The walk could not read a directory entry, or found a symlink loop.
+    Error {
+        /// Message naming the path.
+        message: String,
+        /// Whether the problem is a loop (a note, not a read failure).
+        is_loop: bool,
+    },
+}
+
+/// The report form of a walked path: no leading `./`, `/` separators, lossy for non-UTF-8.
+pub fn display_path(path: &Path) -> String {
+    let p = path.strip_prefix("./").unwrap_or(path);
+    let s = p.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '\\' {
+        s.replace('\\', "/")
+    } else {
+        s.into_owned()
+    }
+}
+
+/// Walks `opts.roots` on `opts.threads` threads. `make_visitor` is called once per thread;
+/// the visitor it returns gets every [`Event`] of that thread. Returns the number of paths pruned
+/// by the default exclusions.
+pub fn walk<'s, F>(opts: &WalkOptions, mut make_visitor: F) -> usize
+where
+    F: FnMut() -> Box<dyn FnMut(Event) + Send + 's>,
+{
+    let Some((first, rest)) = opts.roots.split_first() else { return 0 };
+    let mut b = WalkBuilder::new(first);
+    for r in rest {
+        b.add(r);
+    }
+    let respect = !opts.no_ignore;
+    b.threads(opts.threads)
+        .hidden(false)
+        .ignore(respect)
+        .git_ignore(respect)
+        .git_exclude(respect)
+        .git_global(false)
+        .parents(respect)
+        .require_git(false)
+        .follow_links(opts.follow);
+    let excluded = Arc::new(AtomicUsize::new(0));
+    {
+        let excluded = excluded.clone();
+        let excludes = opts.excludes.clone();
+        b.filter_entry(move |e| {
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            if is_dir && e.file_name() == ".git" {
+                return false;
+            }
+            if e.depth() == 0 {
+                return true; // what the user named explicitly is always scanned
+            }
+            if let Some(ex) = &excludes {
+                let display = display_path(e.path());
+                // Directories are tested as if they held a file, so `**/node_modules/**`
+                // prunes the whole tree without visiting it.
+                let probe = if is_dir { format!("{display}/_") } else { display };
+                if ex.is_match(&probe) {
+                    excluded.fetch_add(1, Ordering::Relaxed);
+                    return false;
+                }
+            }
+            true
+        });
+    }
+    b.build_parallel().run(|| {
+        let mut visit = make_visitor();
+        Box::new(move |entry| {
+            match entry {
+                Ok(e) => {
+                    let Some(ft) = e.file_type() else { return WalkState::Continue };
+                    if ft.is_dir() {
+                        return WalkState::Continue;
+                    }
+                    if ft.is_file() {
+                        let display = if e.path() == Path::new("-") {
+                            "./-".into()
+                        } else {
+                            display_path(e.path())
+                        };
+                        visit(Event::File { path: e.into_path(), display });
+                    } else if ft.is_symlink() {
+                        // Not following links: a link is neither scanned nor an error.
+                    } else {
+                        visit(Event::Special(display_path(e.path())));
+                    }
+                }
+                Err(err) => {
+                    let is_loop = is_loop(&err);
+                    visit(Event::Error { message: err.to_string(), is_loop });
+                }
+            }
+            WalkState::Continue
+        })
+    });
+    excluded.load(Ordering::Relaxed)
+}
+
+fn is_loop(err: &ignore::Error) -> bool {
+    match err {
+        ignore::Error::Loop { .. } => true,
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => is_loop(err),
+        ignore::Error::Partial(errs) => errs.iter().all(is_loop),
+        _ => false,
+    }
+}

@@ -1,0 +1,33 @@
+//! The `leakhound` binary: parse arguments, run, map the result to an exit code. The one place
+//! that prints a fatal error.
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match leakhound::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // --help and --version are not errors.
+            return if e.use_stderr() {
+                ExitCode::from(leakhound::app::EXIT_ERROR)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match leakhound::app::run(cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            // A closed pipe (`leakhound scan | head`) is not an error.
+            if err.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("leakhound: error: {err:#}");
+            ExitCode::from(leakhound::app::EXIT_ERROR)
+        }
+    }
+}

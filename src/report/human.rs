@@ -1,0 +1,38 @@
+//! Human-readable report: one block per finding.
+
+use super::Report;
+use std::io::{self, Write};
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let p = Paint { on: report.color };
+    for f in report.findings {
+        writeln!(
+            out,
+            "{}  {}  [{}, {} confidence]",
+            p.wrap("1;31", &f.rule_id),
+            f.rule_name,
+            f.severity,
+            f.confidence.as_str()
+        )?;
+        writeln!(out, "  {}", p.wrap("36", &format!("{}:{}:{}", f.path, f.line, f.column)))?;
+        let checksum = if f.checksum_valid { "  (checksum valid)" } else { "" };
+        writeln!(out, "  secret:      {}{checksum}", p.wrap("33", &f.secret))?;
+        writeln!(out, "  fingerprint: {}", f.fingerprint)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,276 @@
+//! SARIF 2.1.0 for GitHub code scanning: one run, a unique `rules` array with help and
+//! `security-severity`, repo-relative URIs under `%SRCROOT%`, and line-independent
+//! `partialFingerprints` under our own versioned key. Minimal own types: the subset GitHub
+//! reads, each field checked against the official schema by the test suite.
+
+use super::Report;
+use crate::finding::{Finding, FINGERPRINT_KEY};
+use crate::rules::{Rule, Severity};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const SRCROOT: &str = "%SRCROOT%";
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool<'a>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
+    column_kind: &'static str,
+    results: Vec<SarifResult>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    name: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<ReportingDescriptor<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportingDescriptor<'a> {
+    id: &'a str,
+    name: String,
+    short_description: Text,
+    full_description: Text,
+    help: Help,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<&'a str>,
+    default_configuration: Configuration,
+    properties: RuleProperties,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties {
+    tags: Vec<&'static str>,
+    precision: &'static str,
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult {
+    rule_id: String,
+    rule_index: usize,
+    level: &'static str,
+    message: Text,
+    locations: Vec<Location>,
+    partial_fingerprints: BTreeMap<&'static str, String>,
+    properties: ResultProperties,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultProperties {
+    confidence: &'static str,
+    secret: String,
+    secret_length: usize,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    checksum_valid: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
+    }
+}
+
+/// Percent-encodes a path for a URI, keeping `/` and RFC 3986 unreserved characters.
+///
+/// ```
+/// assert_eq!(leakhound::report::sarif::uri_path("a dir/ß.env"), "a%20dir/%C3%9F.env");
+/// ```
+pub fn uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &b in path.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn artifact(path: &str) -> ArtifactLocation {
+    if let Some(abs) = path.strip_prefix('/') {
+        ArtifactLocation { uri: format!("file:///{}", uri_path(abs)), uri_base_id: None }
+    } else {
+        ArtifactLocation { uri: uri_path(path), uri_base_id: Some(SRCROOT) }
+    }
+}
+
+fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
+    let refs: Vec<String> = rule.references.iter().map(|r| format!("- <{r}>")).collect();
+    let markdown = format!(
+        "**{}**\n\n{}\n\n**How to fix:** {}\n\nRemove the secret from the code and from git history, \
+         and load it from a secret store or the environment instead.\n\n{}",
+        rule.name,
+        rule.description,
+        rule.remediation,
+        if refs.is_empty() { String::new() } else { format!("References:\n{}", refs.join("\n")) }
+    );
+    let text = format!("{}\n\nHow to fix: {}", rule.description, rule.remediation);
+    ReportingDescriptor {
+        id: &rule.id,
+        name: rule.name.clone(),
+        short_description: Text { text: rule.name.clone() },
+        full_description: Text { text: rule.description.clone() },
+        help: Help { text, markdown },
+        help_uri: rule.references.first().map(String::as_str),
+        default_configuration: Configuration { level: level(rule.severity) },
+        properties: RuleProperties {
+            tags: vec!["security", "secret"],
+            precision: match rule.confidence {
+                crate::rules::Confidence::High => "very-high",
+                crate::rules::Confidence::Medium => "high",
+                crate::rules::Confidence::Low => "medium",
+            },
+            security_severity: rule.severity.score(),
+        },
+    }
+}
+
+fn result(f: &Finding, rule_index: usize) -> SarifResult {
+    SarifResult {
+        rule_id: f.rule_id.clone(),
+        rule_index,
+        level: level(f.severity),
+        message: Text {
+            text: format!("{} found: {} (redacted: {})", f.rule_name, f.path, f.secret),
+        },
+        locations: vec![Location {
+            physical_location: PhysicalLocation {
+                artifact_location: artifact(&f.path),
+                region: Region {
+                    start_line: f.line,
+                    start_column: f.column,
+                    end_line: f.end_line,
+                    end_column: f.end_column,
+                },
+            },
+        }],
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.fingerprint.clone())]),
+        properties: ResultProperties {
+            confidence: f.confidence.as_str(),
+            secret: f.secret.clone(),
+            secret_length: f.secret_length,
+            checksum_valid: f.checksum_valid,
+        },
+    }
+}
+
+pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    // Rules with results only, in id order, each once (duplicates make GitHub reject the file).
+    let mut used: Vec<&Rule> =
+        report.rules.iter().filter(|r| report.findings.iter().any(|f| f.rule_id == r.id)).collect();
+    used.sort_by(|a, b| a.id.cmp(&b.id));
+    used.dedup_by(|a, b| a.id == b.id);
+    let index: BTreeMap<&str, usize> =
+        used.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+    let results = report
+        .findings
+        .iter()
+        .map(|f| result(f, index.get(f.rule_id.as_str()).copied().unwrap_or(0)))
+        .collect();
+    let mut base = BTreeMap::new();
+    if let Ok(cwd) = std::env::current_dir() {
+        let cwd = cwd.to_string_lossy();
+        let trimmed = cwd.trim_start_matches('/').trim_end_matches('/');
+        let uri = if trimmed.is_empty() {
+            "file:///".to_string()
+        } else {
+            format!("file:///{}/", uri_path(trimmed))
+        };
+        base.insert(SRCROOT, ArtifactLocation { uri, uri_base_id: None });
+    }
+    let log = Log {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "leakhound",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: "https://github.com/leakhound/leakhound",
+                    rules: used.into_iter().map(descriptor).collect(),
+                },
+            },
+            original_uri_base_ids: base,
+            column_kind: "unicodeCodePoints",
+            results,
+        }],
+    };
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    writeln!(out)
+}

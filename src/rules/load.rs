@@ -1,0 +1,282 @@
+//! Loading and validating rule files: the built-in `patterns/` set embedded at build time, and
+//! user files given with `-c/--config`.
+
+use super::syntax::{AllowlistSyntax, FileSyntax, RuleSyntax};
+use super::{Allowlist, Exclude, Origin, Rule, RuleError};
+use std::collections::HashMap;
+use std::path::Path;
+use toml::Spanned;
+
+/// Rule files compiled into the binary: `(file name, contents)`.
+const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_patterns.rs"));
+
+/// Validated rules, global allowlist entries and default path exclusions.
+#[derive(Clone, Debug, Default)]
+pub struct RuleSet {
+    /// Rules in load order; ids are unique.
+    pub rules: Vec<Rule>,
+    /// Allowlist entries that apply to every rule.
+    pub allowlist: Vec<Allowlist>,
+    /// Paths skipped without being read.
+    pub excludes: Vec<Exclude>,
+}
+
+impl RuleSet {
+    /// Adds the contents of `other`; a rule whose id already exists replaces the earlier one.
+    pub fn merge(&mut self, other: RuleSet) {
+        let index: HashMap<String, usize> =
+            self.rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        for rule in other.rules {
+            match index.get(&rule.id) {
+                Some(&i) => self.rules[i] = rule,
+                None => self.rules.push(rule),
+            }
+        }
+        self.allowlist.extend(other.allowlist);
+        self.excludes.extend(other.excludes);
+    }
+
+    /// Looks a rule up by id.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+/// Loads the built-in rule set.
+///
+/// # Errors
+/// Fails only if a built-in file is broken, which the test suite rules out.
+pub fn load_builtin() -> Result<RuleSet, RuleError> {
+    let mut set = RuleSet::default();
+    for (name, text) in BUILTIN {
+        set.merge(load_str(&format!("patterns/{name}"), text)?);
+    }
+    check_unique(&set.rules)?;
+    Ok(set)
+}
+
+/// Loads a user rule file.
+///
+/// # Errors
+/// An unreadable file, invalid TOML, an unknown key, an invalid regex or glob, or a structural
+/// problem; the error names the file, the rule and the line.
+pub fn load_file(path: &Path) -> Result<RuleSet, RuleError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| RuleError {
+        file: file.clone(),
+        line: 0,
+        message: format!("cannot read rule file: {e}"),
+    })?;
+    let set = load_str(&file, &text)?;
+    check_unique(&set.rules)?;
+    Ok(set)
+}
+
+/// Parses and validates rule file `text`, reporting errors against `file`.
+///
+/// # Errors
+/// As [`load_file`].
+pub fn load_str(file: &str, text: &str) -> Result<RuleSet, RuleError> {
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let err = |offset: usize, message: String| RuleError {
+        file: file.to_string(),
+        line: line_of(offset),
+        message,
+    };
+    let parsed: FileSyntax = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        err(offset, e.message().trim_end().to_string())
+    })?;
+    let mut set = RuleSet::default();
+    for syntax in parsed.rule {
+        let offset = syntax.id.span().start;
+        let id = syntax.id.get_ref().clone();
+        let rule = validate_rule(syntax, file, line_of(offset))
+            .map_err(|message| err(offset, format!("rule `{id}`: {message}")))?;
+        set.rules.push(rule);
+    }
+    for entry in parsed.allowlist {
+        let offset = entry.span().start;
+        let a = validate_allowlist(entry, file, line_of(offset))
+            .map_err(|m| err(offset, format!("allowlist: {m}")))?;
+        set.allowlist.push(a);
+    }
+    for entry in parsed.exclude {
+        let offset = entry.span().start;
+        let e = entry.into_inner();
+        let reason = e.reason.filter(|r| !r.trim().is_empty());
+        let Some(reason) = reason else {
+            return Err(err(offset, "exclude: every entry needs a `reason`".into()));
+        };
+        for p in &e.paths {
+            check_glob(p).map_err(|m| err(offset, format!("exclude: {m}")))?;
+        }
+        set.excludes.push(Exclude { reason, paths: e.paths, examples: e.examples });
+    }
+    Ok(set)
+}
+
+fn check_unique(rules: &[Rule]) -> Result<(), RuleError> {
+    let mut seen: HashMap<&str, &Origin> = HashMap::new();
+    for r in rules {
+        if let Some(first) = seen.insert(&r.id, &r.origin) {
+            return Err(RuleError {
+                file: r.origin.file.clone(),
+                line: r.origin.line,
+                message: format!("rule `{}`: duplicate id (first defined at {first})", r.id),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Ids are dotted or dashed lowercase alphanumeric segments, as in `github.pat-classic`.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.split(['.', '-']).all(|seg| {
+            !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// Parses `pattern` the way the engine compiles it: bytes, no Unicode classes.
+/// Returns the number of explicit capture groups and whether one is named `secret`.
+pub(crate) fn check_regex(pattern: &str) -> Result<(usize, bool), String> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .map_err(|e| format!("invalid regex: {e}"))?;
+    let named = pattern.contains("(?P<secret>") || pattern.contains("(?<secret>");
+    Ok((hir.properties().explicit_captures_len(), named))
+}
+
+fn check_glob(glob: &str) -> Result<(), String> {
+    globset::Glob::new(glob).map(|_| ()).map_err(|e| format!("invalid glob `{glob}`: {e}"))
+}
+
+fn validate_rule(s: RuleSyntax, file: &str, line: usize) -> Result<Rule, String> {
+    let id = s.id.into_inner();
+    if !valid_id(&id) {
+        return Err("ids are lowercase [a-z0-9] segments joined by `.` or `-`".into());
+    }
+    for (field, value) in [("name", &s.name), ("description", &s.description)] {
+        if value.trim().is_empty() {
+            return Err(format!("`{field}` must not be empty"));
+        }
+    }
+    if s.keywords.is_empty() {
+        return Err("needs at least one keyword (the prefilter finds rules by keyword)".into());
+    }
+    let mut keywords = Vec::with_capacity(s.keywords.len());
+    for k in s.keywords {
+        if k.len() < 3 {
+            return Err(format!("keyword `{k}` is shorter than 3 bytes"));
+        }
+        keywords.push(k.to_ascii_lowercase());
+    }
+    let (captures, _) = check_regex(s.regex.get_ref())?;
+    if captures == 0 {
+        return Err("regex needs a capture group for the secret".into());
+    }
+    if let Some(e) = s.min_entropy {
+        if !(0.0..=8.0).contains(&e) {
+            return Err(format!("min_entropy {e} is outside 0.0..=8.0"));
+        }
+    }
+    for g in s.paths.iter().chain(&s.exclude_paths) {
+        check_glob(g)?;
+    }
+    let origin = Origin { file: file.to_string(), line };
+    let mut allowlist = Vec::new();
+    for a in s.allowlist {
+        let aline = line; // per-rule entries are reported against their rule
+        allowlist.push(validate_allowlist(a, file, aline)?);
+    }
+    Ok(Rule {
+        id,
+        name: s.name,
+        description: s.description,
+        severity: s.severity,
+        confidence: s.confidence,
+        keywords,
+        regex: s.regex.into_inner(),
+        min_entropy: s.min_entropy,
+        checksum: s.checksum,
+        multiline: s.multiline,
+        paths: s.paths,
+        exclude_paths: s.exclude_paths,
+        references: s.references,
+        remediation: s.remediation,
+        examples: s.examples,
+        negative_examples: s.negative_examples,
+        allowlist,
+        origin,
+    })
+}
+
+fn validate_allowlist(
+    entry: Spanned<AllowlistSyntax>,
+    file: &str,
+    line: usize,
+) -> Result<Allowlist, String> {
+    let a = entry.into_inner();
+    let Some(reason) = a.reason.filter(|r| !r.trim().is_empty()) else {
+        return Err("every allowlist entry needs a `reason`".into());
+    };
+    if a.secrets.is_empty() && a.stopwords.is_empty() && a.paths.is_empty() {
+        return Err(format!("allowlist entry `{reason}` has no secrets, stopwords or paths"));
+    }
+    for r in &a.secrets {
+        check_regex(r).map_err(|e| format!("allowlist `{reason}`: {e}"))?;
+    }
+    for g in &a.paths {
+        check_glob(g)?;
+    }
+    Ok(Allowlist {
+        reason,
+        secrets: a.secrets,
+        stopwords: a.stopwords.into_iter().map(|s| s.to_ascii_lowercase()).collect(),
+        paths: a.paths,
+        examples: a.examples,
+        origin: Origin { file: file.to_string(), line },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids() {
+        assert!(valid_id("github.pat-classic"));
+        assert!(!valid_id("GitHub.pat"));
+        assert!(!valid_id("a..b"));
+        assert!(!valid_id(""));
+    }
+
+    #[test]
+    fn bad_regex_names_file_rule_and_line() {
+        let text = "\n[[rule]]\nid = \"x.y\"\nname = \"n\"\ndescription = \"d\"\nseverity = \"high\"\nkeywords = [\"abc\"]\nregex = '''(abc'''\n";
+        let e = load_str("my.toml", text).unwrap_err();
+        assert_eq!(e.file, "my.toml");
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("rule `x.y`"), "{e}");
+        assert!(e.message.contains("invalid regex"), "{e}");
+    }
+
+    #[test]
+    fn unknown_key_is_an_error() {
+        let text = "[[rule]]\nid = \"x.y\"\nname = \"n\"\ndescription = \"d\"\nseverity = \"high\"\nkeywords = [\"abc\"]\nregex = '(abc)'\nbogus = 1\n";
+        let e = load_str("my.toml", text).unwrap_err();
+        assert!(e.message.contains("bogus"), "{e}");
+        assert_eq!(e.line, 8, "points at the unknown key");
+    }
+
+    #[test]
+    fn allowlist_needs_reason() {
+        let text = "[[allowlist]]\nstopwords = [\"x\"]\n";
+        let e = load_str("a.toml", text).unwrap_err();
+        assert!(e.message.contains("reason"), "{e}");
+    }
+}
