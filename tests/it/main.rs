@@ -1,0 +1,8 @@
+//! Integration tests: the real `leakhound` binary on real files in temp directories.
+#![allow(missing_docs)]
+
+mod cli; // exit codes, formats, redaction, stdin, config errors
+mod harness; // TempTree and Cmd: run the binary, check exit code and output
+mod rules; // every built-in rule's examples through the whole pipeline
+mod sarif; // SARIF reports validated against the official 2.1.0 schema
+mod walk; // .gitignore, hidden files, .git/, symlinks, FIFOs, binary, big and odd files

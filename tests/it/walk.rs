@@ -1,0 +1,176 @@
+//! What a directory scan visits and how it reads: ignore files, hidden files, `.git/`,
+//! symlinks, FIFOs, binary files, odd bytes, huge lines, size limits and unreadable inputs.
+//! Tests that read file contents run with reading and with memory-mapping.
+
+use crate::harness::*;
+
+fn paths(r: &Run) -> Vec<String> {
+    let mut p: Vec<String> = r.findings().into_iter().map(|f| f.1).collect();
+    p.dedup();
+    p
+}
+
+#[test]
+fn gitignore_is_respected_unless_no_ignore() {
+    let t = TempTree::new();
+    t.write(".gitignore", "build/\n*.log\n");
+    t.write("build/out.txt", format!("{GITHUB_TOKEN}\n"));
+    t.write("debug.log", format!("{GITHUB_TOKEN}\n"));
+    t.write("src/main.rs", format!("// {GITHUB_TOKEN}\n"));
+    let r = t.run(&["scan", "-q", "-f", "json"]);
+    assert_eq!(paths(&r), vec!["src/main.rs"]);
+    let r = t.run(&["scan", "-q", "-f", "json", "--no-ignore"]);
+    assert_eq!(paths(&r), vec!["build/out.txt", "debug.log", "src/main.rs"]);
+}
+
+#[test]
+fn hidden_files_are_scanned_but_not_dot_git() {
+    let t = TempTree::new();
+    t.write(".env", format!("GITHUB_TOKEN={GITHUB_TOKEN}\n"));
+    t.write(".config/app/.npmrc", format!("//registry.npmjs.org/:_authToken={GITHUB_TOKEN_2}\n"));
+    t.write(".git/config", format!("url = https://{GITHUB_TOKEN}@github.com/x/y\n"));
+    t.write(".git/objects/ab/cdef", format!("{GITHUB_TOKEN}\n"));
+    let r = t.run(&["scan", "-q", "-f", "json"]);
+    assert_eq!(paths(&r), vec![".config/app/.npmrc", ".env"]);
+}
+
+#[test]
+fn symlinks_are_not_followed_by_default_and_loops_terminate() {
+    let t = TempTree::new();
+    t.write("real/a.txt", format!("{GITHUB_TOKEN}\n"));
+    std::os::unix::fs::symlink(t.path().join("real"), t.path().join("link")).unwrap();
+    std::os::unix::fs::symlink(t.path(), t.path().join("real/loop")).unwrap();
+    let r = t.run(&["scan", "-q", "-f", "json"]);
+    assert_eq!(r.code(), 1, "{}", r.stderr());
+    assert_eq!(paths(&r), vec!["real/a.txt"]);
+    let r = t.run(&["scan", "-f", "json", "--follow"]);
+    assert_eq!(r.code(), 1, "a loop is a note, not an error: {}", r.stderr());
+    assert!(paths(&r).contains(&"link/a.txt".to_string()), "{:?}", paths(&r));
+    assert!(r.stderr().contains("loop"), "{}", r.stderr());
+}
+
+#[test]
+fn fifos_are_skipped_not_read() {
+    let t = TempTree::new();
+    t.write("a.txt", format!("{GITHUB_TOKEN}\n"));
+    let fifo = t.path().join("pipe");
+    let status = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(status.success());
+    let r = t.run(&["scan", "-f", "json"]);
+    assert_eq!(r.code(), 1, "{}", r.stderr());
+    assert_eq!(paths(&r), vec!["a.txt"]);
+    assert!(r.stderr().contains("pipe: skipped: not a regular file"), "{}", r.stderr());
+}
+
+#[test]
+fn binary_files_are_skipped_unless_binary() {
+    for mode in READ_MODES {
+        let t = TempTree::new();
+        let mut bin = vec![0u8, 1, 2, 3, 0];
+        bin.extend_from_slice(format!("\n{GITHUB_TOKEN}\n").as_bytes());
+        t.write("blob.bin", &bin);
+        let r = t.run(&args(&["scan", "-f", "json"], mode));
+        assert_eq!(r.code(), 0, "{mode:?}");
+        assert!(r.stderr().contains("skipped 1 binary"), "{}", r.stderr());
+        let r = t.run(&args(&["scan", "-q", "-f", "json", "--binary"], mode));
+        assert_eq!(
+            r.findings(),
+            vec![("github.pat-classic".into(), "blob.bin".into(), 2, 1)],
+            "{mode:?}"
+        );
+    }
+}
+
+#[test]
+fn invalid_utf8_crlf_and_nul_do_not_stop_the_scan() {
+    for mode in READ_MODES {
+        let t = TempTree::new();
+        let mut data = b"\xff\xfe bad bytes \xc3\r\n".to_vec();
+        data.extend_from_slice("caf\u{e9} ".as_bytes());
+        data.extend_from_slice(GITHUB_TOKEN.as_bytes());
+        data.extend_from_slice(b"\r\n\x00\x00 trailing ");
+        data.extend_from_slice(GITHUB_TOKEN_2.as_bytes());
+        t.write("odd.dat", &data);
+        let r = t.run(&args(&["scan", "-q", "-f", "json", "--binary"], mode));
+        assert_eq!(
+            r.findings(),
+            vec![
+                ("github.pat-classic".into(), "odd.dat".into(), 2, 6),
+                ("github.pat-classic".into(), "odd.dat".into(), 3, 13),
+            ],
+            "{mode:?}"
+        );
+    }
+}
+
+#[test]
+fn a_64_mib_single_line_is_scanned() {
+    for mode in READ_MODES {
+        let t = TempTree::new();
+        let mut data = vec![b'a'; 64 * 1024 * 1024 - 100];
+        data.push(b' ');
+        data.extend_from_slice(GITHUB_TOKEN.as_bytes());
+        data.push(b' ');
+        t.write("huge.min.js", &data);
+        let r = t.run(&args(&["scan", "-q", "-f", "json"], mode));
+        let col = 64 * 1024 * 1024 - 100 + 2;
+        assert_eq!(
+            r.findings(),
+            vec![("github.pat-classic".into(), "huge.min.js".into(), 1, col)],
+            "{mode:?}"
+        );
+    }
+}
+
+#[test]
+fn files_over_the_size_limit_are_skipped_and_reported() {
+    for mode in READ_MODES {
+        let t = TempTree::new();
+        t.write("big.txt", format!("{}{GITHUB_TOKEN}\n", "x".repeat(5000)));
+        t.write("small.txt", format!("{GITHUB_TOKEN}\n"));
+        let r = t.run(&args(&["scan", "-f", "json", "--max-file-size", "4K"], mode));
+        assert_eq!(r.code(), 1);
+        assert_eq!(paths(&r), vec!["small.txt"]);
+        assert!(
+            r.stderr().contains("big.txt: skipped: 5041 bytes exceeds --max-file-size"),
+            "{}",
+            r.stderr()
+        );
+        assert!(r.stderr().contains("skipped 1 too large"), "{}", r.stderr());
+    }
+}
+
+#[test]
+fn default_exclusions_skip_lockfiles_and_vendored_trees() {
+    let t = TempTree::new();
+    t.write("package-lock.json", format!("\"token\": \"{GITHUB_TOKEN}\"\n"));
+    t.write("web/node_modules/pkg/index.js", format!("{GITHUB_TOKEN}\n"));
+    t.write("web/app.js", format!("{GITHUB_TOKEN}\n"));
+    let r = t.run(&["scan", "-f", "json"]);
+    assert_eq!(paths(&r), vec!["web/app.js"]);
+    assert!(r.stderr().contains("2 excluded by default"), "{}", r.stderr());
+    let r = t.run(&["scan", "-q", "-f", "json", "--no-default-excludes"]);
+    assert_eq!(paths(&r).len(), 3);
+}
+
+#[test]
+fn an_unreadable_file_is_reported_and_the_scan_goes_on() {
+    // /proc/self/mem opens but fails to read at offset 0, even for root.
+    let t = TempTree::new();
+    t.write("a.txt", format!("{GITHUB_TOKEN}\n"));
+    let r = t.run(&["scan", "-q", "-f", "json", "a.txt", "/proc/self/mem"]);
+    assert_eq!(r.code(), 2, "{}", r.stderr());
+    assert!(r.stderr().contains("error: /proc/self/mem: cannot read:"), "{}", r.stderr());
+    assert_eq!(paths(&r), vec!["a.txt"]);
+}
+
+#[test]
+fn non_utf8_paths_are_scanned_and_shown_lossily() {
+    use std::os::unix::ffi::OsStrExt;
+    let t = TempTree::new();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+    std::fs::write(t.path().join(name), format!("{GITHUB_TOKEN}\n")).unwrap();
+    let r = t.run(&["scan", "-q", "-f", "json"]);
+    assert_eq!(r.code(), 1, "{}", r.stderr());
+    assert_eq!(paths(&r), vec!["caf\u{fffd}.txt"]);
+}
