@@ -1,5 +1,5 @@
 //! Integration tests: the real `leakhound` binary on real files in temp directories.
-#![allow(missing_docs, clippy::unwrap_used)]
+#![allow(missing_docs, unreachable_pub, clippy::unwrap_used)]
 
 mod cli; // exit codes, formats, redaction, stdin, config errors
 mod harness; // TempTree and Cmd: run the binary, check exit code and output
