@@ -287,12 +287,18 @@ fn scan(args: &ScanArgs) -> Result<u8> {
     }
     let mut excluded = 0;
     if !roots.is_empty() {
-        for r in &roots {
-            if let Err(e) = std::fs::symlink_metadata(r) {
-                ctx.counters.errors.fetch_add(1, Ordering::Relaxed);
-                ctx.diags.push(Level::Error, format!("{}: {e}", r.display()));
-            }
-        }
+        // A root that does not exist is reported once, here, and not walked.
+        let roots: Vec<_> = roots
+            .into_iter()
+            .filter(|r| match std::fs::symlink_metadata(r) {
+                Ok(_) => true,
+                Err(e) => {
+                    ctx.counters.errors.fetch_add(1, Ordering::Relaxed);
+                    ctx.diags.push(Level::Error, format!("{}: {e}", r.display()));
+                    false
+                }
+            })
+            .collect();
         let opts = WalkOptions {
             roots,
             threads,

@@ -52,8 +52,23 @@ pub enum Compile {
 /// # Errors
 /// The pattern does not parse or exceeds the size limits.
 pub fn compile_regex(patterns: &[&str]) -> Result<Regex, String> {
+    build_regex(patterns, false)
+}
+
+/// Compiles a rule regex: as [`compile_regex`], and `^`/`$` match at line boundaries (LF or
+/// CRLF), because a rule is verified over a window of a larger buffer, one line at a time.
+fn compile_rule_regex(pattern: &str) -> Result<Regex, String> {
+    build_regex(&[pattern], true)
+}
+
+fn build_regex(patterns: &[&str], lines: bool) -> Result<Regex, String> {
+    let syntax = regex_automata::util::syntax::Config::new()
+        .unicode(false)
+        .utf8(false)
+        .multi_line(lines)
+        .crlf(lines);
     Regex::builder()
-        .syntax(regex_automata::util::syntax::Config::new().unicode(false).utf8(false))
+        .syntax(syntax)
         .configure(Regex::config().utf8_empty(false))
         .build_many(patterns)
         .map_err(|e| e.to_string())
@@ -71,7 +86,7 @@ struct Verifier {
 
 impl Verifier {
     fn regex(&self) -> Option<&Regex> {
-        self.regex.get_or_init(|| compile_regex(&[&self.source])).as_ref().ok()
+        self.regex.get_or_init(|| compile_rule_regex(&self.source)).as_ref().ok()
     }
 
     fn secret_group(&self, regex: &Regex) -> usize {
@@ -174,7 +189,7 @@ impl CompiledRules {
             .collect();
         if compile == Compile::Eager {
             for (v, r) in verifiers.iter().zip(rules) {
-                if let Err(message) = v.regex.get_or_init(|| compile_regex(&[&v.source])) {
+                if let Err(message) = v.regex.get_or_init(|| compile_rule_regex(&v.source)) {
                     return Err(CompileError {
                         id: r.id.clone(),
                         origin: r.origin.to_string(),

@@ -150,7 +150,7 @@ fn missing_path_is_an_error_that_names_it() {
     t.write("a.txt", format!("{GITHUB_TOKEN}\n"));
     let r = t.run(&["scan", "-q", "a.txt", "does-not-exist"]);
     assert_eq!(r.code(), 2);
-    assert!(r.stderr().contains("does-not-exist"), "{}", r.stderr());
+    assert_eq!(r.stderr().matches("does-not-exist").count(), 1, "named once: {}", r.stderr());
     assert!(r.stdout().contains("github.pat-classic"), "the rest is still scanned and reported");
 }
 
