@@ -34,6 +34,9 @@ $lh rules list -f json | python3 -c 'import json,sys; print("\n".join(sorted({k 
 
 declare -A cmds=(
   [leakhound]="$lh scan $tree -q -f json -o $work/leakhound.json --exit-code 0"
+  # The same without the default path exclusions (lockfiles, vendored trees, compiled files):
+  # closer to what the peers read.
+  [leakhound-all]="$lh scan $tree -q -f json -o /dev/null --exit-code 0 --no-default-excludes"
   [gitleaks]="$peers/gitleaks dir $tree --no-banner -l error -f json -r $work/gitleaks.json --exit-code 0"
   [betterleaks]="$peers/betterleaks $tree -l error -o $work/betterleaks.json"
   # Validation needs the network (absent here, and never ours to use): off, so kingfisher
@@ -41,7 +44,7 @@ declare -A cmds=(
   [kingfisher]="$peers/kingfisher scan $tree --no-validate -f json -o $work/kingfisher.json"
   [ripgrep-floor]="rg --hidden -i -F -f $work/keywords -c --no-messages $tree"
 )
-order=(leakhound gitleaks betterleaks kingfisher ripgrep-floor)
+order=(leakhound leakhound-all gitleaks betterleaks kingfisher ripgrep-floor)
 available=()
 for t in "${order[@]}"; do
   bin=${cmds[$t]%% *}
@@ -56,7 +59,7 @@ for ((i = 0; i < runs; i++)); do
   for ((j = 0; j < n; j++)); do
     t=${available[$(((i + j) % n))]}
     /usr/bin/time -f "%e %M" -o "$work/time" bash -c "${cmds[$t]} >/dev/null 2>&1" || true
-    echo "$t $(cat "$work/time")" >>"$work/samples"
+    echo "$t $(tail -n 1 "$work/time")" >>"$work/samples"
   done
 done
 
