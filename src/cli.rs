@@ -18,6 +18,12 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and directories (default `.`); `-` reads standard input.
     Scan(ScanArgs),
+    /// Scan what `git commit` would record (the index), reporting only the lines it adds:
+    /// for a pre-commit hook.
+    Staged(StagedArgs),
+    /// Scan git history: every unique blob reachable from any ref, or with --since/--range only
+    /// what a range of commits introduced.
+    Git(GitArgs),
     /// List or check the detection rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -76,12 +82,9 @@ pub enum ColorChoice {
     Never,
 }
 
-/// Flags of `scan`.
+/// Flags every scanning command shares: reports, rules, limits.
 #[derive(Debug, ClapArgs)]
-pub struct ScanArgs {
-    /// Files or directories to scan; `-` for standard input.
-    #[arg(value_name = "PATH", default_value = ".")]
-    pub paths: Vec<PathBuf>,
+pub struct CommonArgs {
     /// Report format.
     #[arg(short = 'f', long = "format", value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -97,36 +100,87 @@ pub struct ScanArgs {
     /// Extra rule files (same format as patterns/*.toml); a rule with a built-in id replaces it.
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     pub config: Vec<PathBuf>,
-    /// Do not respect .gitignore, .ignore and .git/info/exclude.
-    #[arg(long)]
-    pub no_ignore: bool,
-    /// Follow symbolic links.
-    #[arg(long = "follow", short = 'L')]
-    pub follow: bool,
     /// Skip files larger than SIZE (bytes, or with K/M/G suffix).
     #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
     pub max_file_size: u64,
     /// Scan files that look binary (a NUL byte in the first 8 KiB).
     #[arg(long)]
     pub binary: bool,
-    /// Do not apply the default path exclusions of patterns/excludes.toml.
-    #[arg(long)]
-    pub no_default_excludes: bool,
     /// Worker threads (default: all cores).
     #[arg(short = 'j', long = "threads", value_name = "N")]
     pub threads: Option<usize>,
+    /// When to use colors in human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Do not print the summary line (and progress) on standard error.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// Flags of `scan`.
+#[derive(Debug, ClapArgs)]
+pub struct ScanArgs {
+    /// Files or directories to scan; `-` for standard input.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Report, rule and limit flags.
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Do not respect .gitignore, .ignore and .git/info/exclude.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Follow symbolic links.
+    #[arg(long = "follow", short = 'L')]
+    pub follow: bool,
+    /// Do not apply the default path exclusions of patterns/excludes.toml.
+    #[arg(long)]
+    pub no_default_excludes: bool,
     /// Memory-map files of at least SIZE bytes (default 4M); `--no-mmap` always reads.
     #[arg(long, value_name = "SIZE", value_parser = parse_size, conflicts_with = "no_mmap")]
     pub mmap: Option<u64>,
     /// Never memory-map files.
     #[arg(long)]
     pub no_mmap: bool,
-    /// When to use colors in human output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-    /// Do not print the summary line on standard error.
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
+}
+
+/// Flags of `staged`.
+#[derive(Debug, ClapArgs)]
+pub struct StagedArgs {
+    /// A path inside the repository.
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+    /// Report secrets on every line of the staged files, not only on the lines this commit adds.
+    #[arg(long)]
+    pub all_lines: bool,
+    /// Report, rule and limit flags.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Flags of `git`.
+#[derive(Debug, ClapArgs)]
+pub struct GitArgs {
+    /// A path inside the repository (a work tree, a .git directory or a bare repository).
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+    /// Scan only what the commits after REV up to HEAD introduced (REV..HEAD).
+    #[arg(long, value_name = "REV", conflicts_with = "range")]
+    pub since: Option<String>,
+    /// Scan only what the commits in A..B introduced (a pull request's base..head).
+    #[arg(long, value_name = "A..B")]
+    pub range: Option<String>,
+    /// Limit the history sweep to what REF reaches (repeatable; default: every ref).
+    #[arg(long, value_name = "REF", conflicts_with_all = ["since", "range"])]
+    pub branch: Vec<String>,
+    /// List every commit and path that carries a blob with a finding, not only the first.
+    #[arg(long)]
+    pub all_occurrences: bool,
+    /// With --since/--range: report secrets on every line of changed files, not only added lines.
+    #[arg(long)]
+    pub all_lines: bool,
+    /// Report, rule and limit flags.
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 /// Parses `123`, `4K`, `64M`, `1G` (binary units; `KiB`/`MiB`/`GiB` and `KB`/`MB`/`GB` too).
@@ -172,7 +226,7 @@ mod tests {
         let cli = Cli::try_parse_from(["leakhound", "scan"]).unwrap();
         let Command::Scan(a) = cli.command else { panic!("not scan") };
         assert_eq!(a.paths, vec![PathBuf::from(".")]);
-        assert_eq!(a.exit_code, 1);
-        assert_eq!(a.max_file_size, 64 << 20);
+        assert_eq!(a.common.exit_code, 1);
+        assert_eq!(a.common.max_file_size, 64 << 20);
     }
 }

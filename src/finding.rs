@@ -40,6 +40,61 @@ pub struct Finding {
     pub checksum_valid: bool,
     /// Content fingerprint: depends on rule, path and a hash of the secret, never on the line.
     pub fingerprint: String,
+    /// Where a finding from git history first appeared.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub git: Option<GitProvenance>,
+    /// With `--all-occurrences`: every other commit and path carrying the same blob.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub occurrences: Vec<Occurrence>,
+}
+
+/// The commit that introduced a blob, and who made it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct GitProvenance {
+    /// Full commit id.
+    pub commit: String,
+    /// Author name.
+    pub author: String,
+    /// Author email.
+    pub email: String,
+    /// Author date, RFC 3339 in UTC.
+    pub date: String,
+}
+
+/// Another commit and path where a blob with a finding occurs.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Occurrence {
+    /// Full commit id.
+    pub commit: String,
+    /// Repository-relative path.
+    pub path: String,
+}
+
+/// Formats seconds since the Unix epoch as an RFC 3339 UTC timestamp.
+///
+/// ```
+/// assert_eq!(leakhound::finding::rfc3339(0), "1970-01-01T00:00:00Z");
+/// assert_eq!(leakhound::finding::rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+/// ```
+pub fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// The pieces of a finding the engine and the line counter produce.
@@ -83,12 +138,15 @@ impl Finding {
             secret_length: p.secret.len(),
             checksum_valid: p.checksum_valid,
             fingerprint: fingerprint(&p.rule.id, p.path, p.secret),
+            git: None,
+            occurrences: Vec::new(),
         }
     }
 
     /// Sort key for deterministic output.
-    pub fn sort_key(&self) -> (&str, usize, usize, &str) {
-        (&self.path, self.line, self.column, &self.rule_id)
+    pub fn sort_key(&self) -> (&str, usize, usize, &str, &str) {
+        let commit = self.git.as_ref().map_or("", |g| g.commit.as_str());
+        (&self.path, self.line, self.column, &self.rule_id, commit)
     }
 }
 

@@ -4,6 +4,8 @@
 //! Every entry that fires is counted, so a run can report which suppressions were used.
 //! This module never changes a match span, reads files or prints.
 
+pub mod added;
+
 use crate::engine::compile_regex;
 use crate::rules::{Allowlist, Rule};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};

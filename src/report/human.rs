@@ -28,7 +28,23 @@ pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             f.severity,
             f.confidence.as_str()
         )?;
-        writeln!(out, "  {}", p.wrap("36", &format!("{}:{}:{}", f.path, f.line, f.column)))?;
+        let location = match &f.git {
+            Some(g) => format!(
+                "{}:{}:{}:{}",
+                &g.commit[..g.commit.len().min(12)],
+                f.path,
+                f.line,
+                f.column
+            ),
+            None => format!("{}:{}:{}", f.path, f.line, f.column),
+        };
+        writeln!(out, "  {}", p.wrap("36", &location))?;
+        if let Some(g) = &f.git {
+            writeln!(out, "  commit:      {} {} <{}> {}", g.commit, g.author, g.email, g.date)?;
+        }
+        for o in &f.occurrences {
+            writeln!(out, "  also in:     {}:{}", &o.commit[..o.commit.len().min(12)], o.path)?;
+        }
         let checksum = if f.checksum_valid { "  (checksum valid)" } else { "" };
         writeln!(out, "  secret:      {}{checksum}", p.wrap("33", &f.secret))?;
         writeln!(out, "  fingerprint: {}", f.fingerprint)?;

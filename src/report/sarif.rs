@@ -104,6 +104,8 @@ struct ResultProperties {
     secret_length: usize,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     checksum_valid: bool,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    git: Option<crate::finding::GitProvenance>,
 }
 
 #[derive(Serialize)]
@@ -225,6 +227,7 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
             secret: f.secret.clone(),
             secret_length: f.secret_length,
             checksum_valid: f.checksum_valid,
+            git: f.git.clone(),
         },
     }
 }

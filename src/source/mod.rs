@@ -3,6 +3,7 @@
 //!
 //! This module knows nothing of rules, matches or output formats.
 
+pub mod git;
 pub mod mmap;
 
 use std::fs::File;

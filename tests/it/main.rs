@@ -2,6 +2,7 @@
 #![allow(missing_docs, unreachable_pub, clippy::unwrap_used)]
 
 mod cli; // exit codes, formats, redaction, stdin, config errors
+mod git; // staged, range and history scans of real repositories
 mod harness; // TempTree and Cmd: run the binary, check exit code and output
 mod rules; // every built-in rule's examples through the whole pipeline
 mod sarif; // SARIF reports validated against the official 2.1.0 schema

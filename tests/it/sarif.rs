@@ -3,7 +3,7 @@
 
 use crate::harness::*;
 
-fn validate(doc: &serde_json::Value) {
+pub fn validate(doc: &serde_json::Value) {
     let schema: serde_json::Value =
         serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");

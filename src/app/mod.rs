@@ -2,7 +2,9 @@
 //! thread, collects findings and diagnostics, writes the report and computes the exit status.
 //! Each stage's logic lives in its own module; this one only wires them together.
 
-use crate::cli::{ColorChoice, Command, Format, ListFormat, RulesCommand, ScanArgs};
+mod git;
+
+use crate::cli::{ColorChoice, Command, CommonArgs, Format, ListFormat, RulesCommand, ScanArgs};
 use crate::diag::{self, Diagnostics, Level};
 use crate::engine::{compile_regex, Compile, CompiledRules, Scratch};
 use crate::filter::{glob_set, Filter};
@@ -31,6 +33,8 @@ pub const EXIT_ERROR: u8 = 2;
 pub fn run(command: Command) -> Result<u8> {
     match command {
         Command::Scan(args) => scan(&args),
+        Command::Staged(args) => git::staged(&args),
+        Command::Git(args) => git::history(&args),
         Command::Rules(RulesCommand::List { config, format }) => list_rules(&config, format),
         Command::Rules(RulesCommand::Check { files }) => check_rules(&files),
     }
@@ -239,7 +243,7 @@ fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
 
 fn scan(args: &ScanArgs) -> Result<u8> {
     let started = Instant::now();
-    let set = load_rules(&args.config)?;
+    let set = load_rules(&args.common.config)?;
     let detector = Detector::new(&set, Compile::Lazy)?;
     let excludes = if args.no_default_excludes {
         None
@@ -247,23 +251,20 @@ fn scan(args: &ScanArgs) -> Result<u8> {
         let globs: Vec<String> = set.excludes.iter().flat_map(|e| e.paths.clone()).collect();
         Some(Arc::new(glob_set(&globs).map_err(anyhow::Error::msg)?))
     };
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let threads = thread_count(&args.common);
     let policy = Policy {
-        max_size: args.max_file_size,
+        max_size: args.common.max_file_size,
         mmap_threshold: if args.no_mmap {
             None
         } else {
             Some(args.mmap.unwrap_or(source::DEFAULT_MMAP_THRESHOLD))
         },
-        binary: args.binary,
+        binary: args.common.binary,
     };
     let ctx = Ctx {
         detector: &detector,
         policy,
-        show_secrets: args.show_secrets,
+        show_secrets: args.common.show_secrets,
         findings: Mutex::new(Vec::new()),
         counters: Counters::default(),
         diags: Diagnostics::default(),
@@ -311,6 +312,18 @@ fn scan(args: &ScanArgs) -> Result<u8> {
             Box::new(move |event| worker.visit(event))
         });
     }
+    finish(&ctx, &args.common, excluded as u64, started)
+}
+
+fn thread_count(common: &CommonArgs) -> usize {
+    common
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1)
+}
+
+/// Sorts the findings, writes the report and the diagnostics, and computes the exit status.
+fn finish(ctx: &Ctx<'_>, common: &CommonArgs, excluded: u64, started: Instant) -> Result<u8> {
     let mut findings = std::mem::take(&mut *ctx.findings.lock().unwrap_or_else(|e| e.into_inner()));
     report::sort(&mut findings);
     let c = &ctx.counters;
@@ -319,22 +332,22 @@ fn scan(args: &ScanArgs) -> Result<u8> {
         bytes_scanned: c.bytes.load(Ordering::Relaxed),
         skipped_binary: c.binary.load(Ordering::Relaxed),
         skipped_too_large: c.too_large.load(Ordering::Relaxed),
-        skipped_excluded: excluded as u64,
+        skipped_excluded: excluded,
         skipped_special: c.special.load(Ordering::Relaxed),
         errors: c.errors.load(Ordering::Relaxed),
         suppressed: c.suppressed.load(Ordering::Relaxed),
     };
-    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let to_terminal = common.output.is_none() && io::stdout().is_terminal();
     let rep = Report {
         findings: &findings,
-        rules: &detector.rules,
+        rules: &ctx.detector.rules,
         stats: &stats,
-        color: args.format == Format::Human && use_color(args.color, to_terminal),
+        color: common.format == Format::Human && use_color(common.color, to_terminal),
     };
-    write_report(args.format, &rep, args.output.as_deref())?;
+    write_report(common.format, &rep, common.output.as_deref())?;
     let mut stderr = io::stderr().lock();
     diag::render(&ctx.diags.sorted(), &mut stderr)?;
-    if !args.quiet {
+    if !common.quiet {
         writeln!(stderr, "{}", summary(&stats, findings.len(), started.elapsed().as_secs_f64()))?;
     }
     Ok(if ctx.diags.errored() {
@@ -342,7 +355,7 @@ fn scan(args: &ScanArgs) -> Result<u8> {
     } else if findings.is_empty() {
         EXIT_CLEAN
     } else {
-        args.exit_code
+        common.exit_code
     })
 }
 

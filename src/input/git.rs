@@ -1,0 +1,406 @@
+//! Enumerating git content to scan, with gix: the staged changes of the index, the blobs a
+//! range of commits introduced, or every blob reachable from any ref. Each unique blob is listed
+//! once, with the commit and path that first carried it. This module reads trees, commits and
+//! the index, never blob contents (that is `source::git`).
+
+use gix::bstr::{BString, ByteSlice};
+use gix::hashtable::{HashMap, HashSet};
+// gix's tables hash only object ids; paths go in the standard ones.
+use gix::objs::tree::EntryKind;
+use gix::objs::FindExt;
+use gix::ObjectId;
+use std::collections::{HashMap as PathMap, HashSet as PathSet};
+use std::path::Path;
+
+/// A git problem, naming the repository, revision or object concerned.
+#[derive(Debug, thiserror::Error)]
+#[error("{context}: {message}")]
+pub struct GitError {
+    /// What was being done (`object 1a2b...`, `revision main`, the repository path).
+    pub context: String,
+    /// The library's message, with its causes.
+    pub message: String,
+}
+
+fn err(context: impl Into<String>, e: impl std::fmt::Display) -> GitError {
+    GitError { context: context.into(), message: format!("{e:#}") }
+}
+
+/// An opened repository, shareable across threads.
+pub struct Repo {
+    /// Thread-safe handle; workers call `to_thread_local()`.
+    pub handle: gix::ThreadSafeRepository,
+    /// The repository has shallow boundaries: history before them is absent.
+    pub shallow: bool,
+}
+
+/// Opens the repository containing `path` (a work tree, a `.git` directory or a bare repository).
+///
+/// # Errors
+/// `path` is not inside a git repository, or the repository cannot be read.
+pub fn open(path: &Path) -> Result<Repo, GitError> {
+    let ctx = || path.display().to_string();
+    let repo = gix::discover(path).map_err(|e| err(ctx(), format!("not a git repository: {e}")))?;
+    let shallow = repo.is_shallow().map_err(|e| err(ctx(), e))?;
+    Ok(Repo { handle: repo.into_sync(), shallow })
+}
+
+/// Who made a commit and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommitInfo {
+    /// Commit id.
+    pub id: ObjectId,
+    /// Author name.
+    pub author: String,
+    /// Author email.
+    pub email: String,
+    /// Author time, seconds since the Unix epoch.
+    pub author_time: i64,
+    /// Committer time, seconds since the Unix epoch (orders "first").
+    pub commit_time: i64,
+}
+
+/// One blob to scan.
+#[derive(Clone, Debug)]
+pub struct BlobItem {
+    /// The blob.
+    pub id: ObjectId,
+    /// Repository-relative path where it (first) appeared.
+    pub path: BString,
+    /// Index into [`GitPlan::commits`] of the commit that introduced it; `None` for staged blobs.
+    pub commit: Option<usize>,
+    /// The blob at the same path before the change, to report added lines only; `None` when
+    /// the whole blob is new.
+    pub before: Option<ObjectId>,
+    /// Every other (commit index, path) carrying the blob, when asked for.
+    pub also: Vec<(usize, BString)>,
+    /// For a staged file new at its path: blobs of files the commit deletes, one of which it
+    /// may have been renamed from (the scanner picks the most similar, as git's rename
+    /// detection does).
+    pub rename_sources: Vec<ObjectId>,
+}
+
+/// What to scan in a repository.
+#[derive(Debug, Default)]
+pub struct GitPlan {
+    /// Commits referred to by the items.
+    pub commits: Vec<CommitInfo>,
+    /// Unique blobs.
+    pub blobs: Vec<BlobItem>,
+    /// Submodules (gitlinks) that were skipped, by path.
+    pub submodules: Vec<BString>,
+}
+
+fn commit_info(
+    repo: &gix::Repository,
+    id: ObjectId,
+    buf: &mut Vec<u8>,
+) -> Result<(CommitInfo, ObjectId, Vec<ObjectId>), GitError> {
+    let c = repo.objects.find_commit(&id, buf).map_err(|e| err(format!("commit {id}"), e))?;
+    let author = c.author().map_err(|e| err(format!("commit {id}: author"), e))?;
+    let committer = c.committer().map_err(|e| err(format!("commit {id}: committer"), e))?;
+    let info = CommitInfo {
+        id,
+        author: author.name.to_str_lossy().into_owned(),
+        email: author.email.to_str_lossy().into_owned(),
+        author_time: author.seconds(),
+        commit_time: committer.seconds(),
+    };
+    Ok((info, c.tree(), c.parents().collect()))
+}
+
+/// Resolves a revision to a commit id.
+///
+/// # Errors
+/// The revision does not exist or does not name a commit.
+pub fn resolve(repo: &gix::Repository, rev: &str) -> Result<ObjectId, GitError> {
+    let ctx = || format!("revision {rev}");
+    let id = repo.rev_parse_single(rev).map_err(|e| err(ctx(), e))?;
+    let commit =
+        id.object().map_err(|e| err(ctx(), e))?.peel_to_commit().map_err(|e| err(ctx(), e))?;
+    Ok(commit.id)
+}
+
+/// Commit ids every ref points at (branches, tags peeled to commits, remotes, stash and its
+/// reflog), or just the given refs.
+///
+/// # Errors
+/// The references cannot be read, or a given ref does not resolve to a commit.
+pub fn tips(repo: &gix::Repository, only: &[String]) -> Result<Vec<ObjectId>, GitError> {
+    if !only.is_empty() {
+        return only.iter().map(|r| resolve(repo, r)).collect();
+    }
+    let mut tips = Vec::new();
+    let platform = repo.references().map_err(|e| err("references", e))?;
+    let all = platform.all().map_err(|e| err("references", e))?;
+    for r in all.peeled().map_err(|e| err("references", e))? {
+        let r = r.map_err(|e| err("reference", e))?;
+        let Some(id) = r.try_id() else { continue };
+        let header = repo.find_header(id).map_err(|e| err(format!("object {id}"), e))?;
+        if header.kind() == gix::objs::Kind::Commit {
+            tips.push(id.detach());
+        }
+    }
+    if let Ok(Some(stash)) = repo.try_find_reference("refs/stash") {
+        let mut log = stash.log_iter();
+        if let Ok(Some(lines)) = log.all() {
+            tips.extend(lines.flatten().map(|l| l.new_oid()));
+        }
+    }
+    if let Ok(head) = repo.head_id() {
+        tips.push(head.detach()); // a detached HEAD is under no ref
+    }
+    tips.sort();
+    tips.dedup();
+    Ok(tips)
+}
+
+/// Walks the commits reachable from `tips` but not from `hidden`, oldest first (by committer
+/// time, then id, so "first" is deterministic), with their tree and parents.
+fn commits(
+    repo: &gix::Repository,
+    tips: Vec<ObjectId>,
+    hidden: Vec<ObjectId>,
+) -> Result<Vec<(CommitInfo, ObjectId, Vec<ObjectId>)>, GitError> {
+    let mut out = Vec::new();
+    if tips.is_empty() {
+        return Ok(out);
+    }
+    let walk = repo.rev_walk(tips).with_hidden(hidden).all().map_err(|e| err("history walk", e))?;
+    let mut buf = Vec::new();
+    for info in walk {
+        let info = info.map_err(|e| err("history walk", e))?;
+        out.push(commit_info(repo, info.id, &mut buf)?);
+    }
+    out.sort_by_key(|c| (c.0.commit_time, c.0.id));
+    Ok(out)
+}
+
+/// Every unique blob reachable from `tips` (all refs when empty), each attributed to the oldest
+/// commit whose tree holds it and the path it has there. Trees are visited once each: a tree
+/// already seen in an older commit holds only blobs already attributed.
+///
+/// # Errors
+/// A ref, commit or tree cannot be read; the error names the object.
+pub fn history(
+    repo: &gix::Repository,
+    branches: &[String],
+    all_occurrences: bool,
+) -> Result<GitPlan, GitError> {
+    let tips = tips(repo, branches)?;
+    let commits = commits(repo, tips, Vec::new())?;
+    let mut plan = GitPlan::default();
+    let mut index: HashMap<ObjectId, usize> = HashMap::default();
+    let mut seen_trees: HashSet<ObjectId> = HashSet::default();
+    let mut submodules: PathSet<BString> = PathSet::default();
+    let mut buf = Vec::new();
+    let mut files = Vec::new();
+    for (ci, (info, tree, _parents)) in commits.into_iter().enumerate() {
+        files.clear();
+        walk_tree(
+            repo,
+            tree,
+            &mut seen_trees,
+            !all_occurrences,
+            &mut files,
+            &mut buf,
+            &mut submodules,
+        )?;
+        for (path, id) in files.drain(..) {
+            match index.get(&id) {
+                Some(&bi) => {
+                    if all_occurrences {
+                        plan.blobs[bi].also.push((ci, path));
+                    }
+                }
+                None => {
+                    index.insert(id, plan.blobs.len());
+                    plan.blobs.push(BlobItem {
+                        id,
+                        path,
+                        commit: Some(ci),
+                        before: None,
+                        also: Vec::new(),
+                        rename_sources: Vec::new(),
+                    });
+                }
+            }
+        }
+        plan.commits.push(info);
+    }
+    plan.submodules = submodules.into_iter().collect();
+    plan.submodules.sort();
+    Ok(plan)
+}
+
+/// Lists `(path, blob)` under tree `root`. With `skip_seen`, a tree already in `seen` is not
+/// entered again (its blobs were listed before).
+#[allow(clippy::too_many_arguments)]
+fn walk_tree(
+    repo: &gix::Repository,
+    root: ObjectId,
+    seen: &mut HashSet<ObjectId>,
+    skip_seen: bool,
+    out: &mut Vec<(BString, ObjectId)>,
+    buf: &mut Vec<u8>,
+    submodules: &mut PathSet<BString>,
+) -> Result<(), GitError> {
+    let mut stack = vec![(root, BString::default())];
+    while let Some((tid, prefix)) = stack.pop() {
+        if !seen.insert(tid) && skip_seen {
+            continue;
+        }
+        let entries = repo.find_tree_iter(&tid, buf).map_err(|e| err(format!("tree {tid}"), e))?;
+        for entry in entries {
+            let e = entry.map_err(|e| err(format!("tree {tid}"), e))?;
+            let mut path = prefix.clone();
+            if !path.is_empty() {
+                path.push(b'/');
+            }
+            path.extend_from_slice(e.filename);
+            match e.mode.kind() {
+                EntryKind::Tree => stack.push((e.oid.to_owned(), path)),
+                EntryKind::Commit => {
+                    submodules.insert(path);
+                }
+                EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link => {
+                    out.push((path, e.oid.to_owned()))
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `path -> blob` of every file in tree `root`.
+fn tree_files(
+    repo: &gix::Repository,
+    root: ObjectId,
+    buf: &mut Vec<u8>,
+) -> Result<PathMap<BString, ObjectId>, GitError> {
+    let mut files = Vec::new();
+    let mut seen = HashSet::default();
+    let mut subs = PathSet::default();
+    walk_tree(repo, root, &mut seen, false, &mut files, buf, &mut subs)?;
+    Ok(files.into_iter().collect())
+}
+
+/// The blobs introduced by the commits reachable from `to` but not from `from` (a pull
+/// request's `base..head`): for each commit, every path whose blob differs from the blob at that
+/// path in each parent. Each unique blob once, attributed to its oldest such commit, with the
+/// blob it replaced (for added-line reporting).
+///
+/// # Errors
+/// A revision, commit or tree cannot be read.
+pub fn range(repo: &gix::Repository, from: ObjectId, to: ObjectId) -> Result<GitPlan, GitError> {
+    let commits = commits(repo, vec![to], vec![from])?;
+    let mut plan = GitPlan::default();
+    let mut index: HashMap<ObjectId, usize> = HashMap::default();
+    let mut buf = Vec::new();
+    let mut subs = PathSet::default();
+    let mut tree_cache: HashMap<ObjectId, PathMap<BString, ObjectId>> = HashMap::default();
+    for (ci, (info, tree, parents)) in commits.into_iter().enumerate() {
+        let files = tree_files(repo, tree, &mut buf)?;
+        let mut parent_files = Vec::new();
+        for p in &parents {
+            if !repo.has_object(p) {
+                continue; // shallow boundary
+            }
+            let (_, ptree, _) = commit_info(repo, *p, &mut buf)?;
+            if !tree_cache.contains_key(&ptree) {
+                let f = tree_files(repo, ptree, &mut buf)?;
+                tree_cache.insert(ptree, f);
+            }
+            parent_files.push(ptree);
+        }
+        let mut walked = Vec::new();
+        walk_tree(repo, tree, &mut HashSet::default(), false, &mut walked, &mut buf, &mut subs)?;
+        for (path, id) in walked {
+            let olds: Vec<Option<ObjectId>> =
+                parent_files.iter().map(|t| tree_cache[t].get(&path).copied()).collect();
+            if olds.contains(&Some(id)) {
+                continue; // unchanged relative to some parent: not introduced here
+            }
+            if index.contains_key(&id) {
+                continue;
+            }
+            index.insert(id, plan.blobs.len());
+            let before = olds.into_iter().flatten().next();
+            plan.blobs.push(BlobItem {
+                id,
+                path,
+                commit: Some(ci),
+                before,
+                also: Vec::new(),
+                rename_sources: Vec::new(),
+            });
+        }
+        tree_cache.insert(tree, files);
+        plan.commits.push(info);
+    }
+    let mut subs: Vec<BString> = subs.into_iter().collect();
+    subs.sort();
+    plan.submodules = subs;
+    Ok(plan)
+}
+
+/// What `git commit` would record: every index entry whose blob differs from HEAD's at the same
+/// path (new, modified or renamed-and-modified files), with HEAD's blob as `before`. A pure
+/// rename (the same blob at a new path) adds no lines and is listed only with `all_lines`.
+///
+/// # Errors
+/// The index, HEAD or a tree cannot be read.
+pub fn staged(repo: &gix::Repository, all_lines: bool) -> Result<GitPlan, GitError> {
+    let index = repo.index_or_empty().map_err(|e| err("index", e))?;
+    let mut buf = Vec::new();
+    let head_tree = repo.head_tree_id_or_empty().map_err(|e| err("HEAD", e))?.detach();
+    let head = tree_files(repo, head_tree, &mut buf)?;
+    let head_blobs: HashSet<ObjectId> = head.values().copied().collect();
+    let mut plan = GitPlan::default();
+    let state: &gix::index::State = &index;
+    use gix::index::entry::{Flags, Mode, Stage};
+    // Files of HEAD missing from the index: where a renamed-and-edited file may come from.
+    let in_index: PathSet<&gix::bstr::BStr> =
+        state.entries().iter().map(|e| e.path(state)).collect();
+    let mut deleted: Vec<ObjectId> =
+        head.iter().filter(|(p, _)| !in_index.contains(p.as_bstr())).map(|(_, id)| *id).collect();
+    deleted.sort();
+    deleted.dedup();
+    deleted.truncate(MAX_RENAME_SOURCES);
+    for e in state.entries() {
+        let path = e.path(state).to_owned();
+        if e.mode == Mode::COMMIT {
+            plan.submodules.push(path);
+            continue;
+        }
+        if !(e.mode == Mode::FILE || e.mode == Mode::FILE_EXECUTABLE || e.mode == Mode::SYMLINK)
+            || e.flags.contains(Flags::INTENT_TO_ADD)
+        {
+            continue;
+        }
+        if e.stage() != Stage::Unconflicted && e.stage() != Stage::Ours {
+            continue; // during a conflict, scan our side once
+        }
+        let before = head.get(&path).copied();
+        if before == Some(e.id) {
+            continue;
+        }
+        if before.is_none() && head_blobs.contains(&e.id) && !all_lines {
+            continue; // a pure rename or copy: no new content
+        }
+        let rename_sources = if before.is_none() { deleted.clone() } else { Vec::new() };
+        plan.blobs.push(BlobItem {
+            id: e.id,
+            path,
+            commit: None,
+            before,
+            also: Vec::new(),
+            rename_sources,
+        });
+    }
+    Ok(plan)
+}
+
+/// Rename detection compares a new file with at most this many deleted ones (git's default
+/// rename limit is far higher, but a commit deleting more files than this is no normal commit).
+const MAX_RENAME_SOURCES: usize = 64;
