@@ -18,17 +18,24 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// Below this many blobs, listing the object database to sort by pack order costs more than it
+/// saves.
+const PACK_ORDER_MIN: usize = 256;
+/// Blobs a worker takes at a time: neighbours in pack order share delta bases, and each worker
+/// has its own delta-base cache.
+const CHUNK: usize = 64;
+
 pub(super) fn staged(args: &StagedArgs) -> Result<u8> {
     let started = Instant::now();
     let repo = gitin::open(&args.repo)?;
-    let plan = gitin::staged(&repo.handle.to_thread_local(), args.all_lines)?;
+    let plan = gitin::staged(&repo.local(), args.all_lines)?;
     run_plan(&repo, &plan, &args.common, !args.all_lines, started, &[])
 }
 
 pub(super) fn history(args: &GitArgs) -> Result<u8> {
     let started = Instant::now();
     let repo = gitin::open(&args.repo)?;
-    let local = repo.handle.to_thread_local();
+    let local = repo.local();
     let mut notes = Vec::new();
     let range = match (&args.since, &args.range) {
         (Some(since), _) => Some((gitin::resolve(&local, since)?, gitin::resolve(&local, "HEAD")?)),
@@ -41,10 +48,13 @@ pub(super) fn history(args: &GitArgs) -> Result<u8> {
         }
         (None, None) => None,
     };
-    let (plan, added_only) = match range {
+    let (mut plan, added_only) = match range {
         Some((from, to)) => (gitin::range(&local, from, to)?, !args.all_lines),
         None => (gitin::history(&local, &args.branch, args.all_occurrences)?, false),
     };
+    if plan.blobs.len() > PACK_ORDER_MIN {
+        gitin::sort_by_pack_order(&local, &mut plan)?;
+    }
     if repo.shallow {
         notes.push(
             "this is a shallow clone: history before its boundary commits is not in the repository \
@@ -101,7 +111,7 @@ fn run_plan(
         let mut workers = Vec::new();
         for _ in 0..threads {
             workers.push(s.spawn(|| {
-                let local = repo.handle.to_thread_local();
+                let local = repo.local();
                 let mut w = BlobWorker {
                     ctx: &ctx,
                     repo: &local,
@@ -113,9 +123,13 @@ fn run_plan(
                     added_only,
                 };
                 loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(item) = plan.blobs.get(i) else { break };
-                    w.scan(item);
+                    let start = next.fetch_add(CHUNK, Ordering::Relaxed);
+                    if start >= plan.blobs.len() {
+                        break;
+                    }
+                    for item in &plan.blobs[start..(start + CHUNK).min(plan.blobs.len())] {
+                        w.scan(item);
+                    }
                 }
                 ctx.findings.lock().unwrap_or_else(|e| e.into_inner()).append(&mut w.findings);
             }));

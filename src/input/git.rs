@@ -45,6 +45,21 @@ pub fn open(path: &Path) -> Result<Repo, GitError> {
     Ok(Repo { handle: repo.into_sync(), shallow })
 }
 
+/// Delta-base cache per thread handle. A history sweep decodes long delta chains of trees and
+/// blobs; gix's default (64 entries) re-inflated bases over and over (`benches/git.sh`).
+const PACK_CACHE_BYTES: usize = 48 * 1024 * 1024;
+
+impl Repo {
+    /// A handle for the current thread, with a delta-base cache sized for sweeping history.
+    pub fn local(&self) -> gix::Repository {
+        let mut repo = self.handle.to_thread_local();
+        repo.objects.set_pack_cache(|| {
+            Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(PACK_CACHE_BYTES))
+        });
+        repo
+    }
+}
+
 /// Who made a commit and when.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommitInfo {
@@ -194,38 +209,39 @@ pub fn history(
     let mut seen_trees: HashSet<ObjectId> = HashSet::default();
     let mut submodules: PathSet<BString> = PathSet::default();
     let mut buf = Vec::new();
-    let mut files = Vec::new();
     for (ci, (info, tree, _parents)) in commits.into_iter().enumerate() {
-        files.clear();
+        let blobs = &mut plan.blobs;
         walk_tree(
             repo,
             tree,
             &mut seen_trees,
             !all_occurrences,
-            &mut files,
             &mut buf,
-            &mut submodules,
-        )?;
-        for (path, id) in files.drain(..) {
-            match index.get(&id) {
-                Some(&bi) => {
-                    if all_occurrences {
-                        plan.blobs[bi].also.push((ci, path));
+            |dir, name, id, kind| {
+                if kind == EntryKind::Commit {
+                    submodules.insert(join(dir, name));
+                    return;
+                }
+                match index.get(&id) {
+                    Some(&bi) => {
+                        if all_occurrences {
+                            blobs[bi].also.push((ci, join(dir, name)));
+                        }
+                    }
+                    None => {
+                        index.insert(id, blobs.len());
+                        blobs.push(BlobItem {
+                            id,
+                            path: join(dir, name),
+                            commit: Some(ci),
+                            before: None,
+                            also: Vec::new(),
+                            rename_sources: Vec::new(),
+                        });
                     }
                 }
-                None => {
-                    index.insert(id, plan.blobs.len());
-                    plan.blobs.push(BlobItem {
-                        id,
-                        path,
-                        commit: Some(ci),
-                        before: None,
-                        also: Vec::new(),
-                        rename_sources: Vec::new(),
-                    });
-                }
-            }
-        }
+            },
+        )?;
         plan.commits.push(info);
     }
     plan.submodules = submodules.into_iter().collect();
@@ -233,43 +249,67 @@ pub fn history(
     Ok(plan)
 }
 
-/// Lists `(path, blob)` under tree `root`. With `skip_seen`, a tree already in `seen` is not
-/// entered again (its blobs were listed before).
-#[allow(clippy::too_many_arguments)]
-fn walk_tree(
+/// Calls `visit(dir, name, id, kind)` for every non-tree entry under tree `root`, `dir` being
+/// the entry's directory (empty at the root). With `skip_seen`, a tree already in `seen` is not
+/// entered again (its entries were visited before). Paths are only built for the trees entered;
+/// the visitor builds a file's path only if it needs it, so revisiting the files of a changed
+/// directory costs no allocation.
+fn walk_tree<F>(
     repo: &gix::Repository,
     root: ObjectId,
     seen: &mut HashSet<ObjectId>,
     skip_seen: bool,
-    out: &mut Vec<(BString, ObjectId)>,
     buf: &mut Vec<u8>,
-    submodules: &mut PathSet<BString>,
-) -> Result<(), GitError> {
+    mut visit: F,
+) -> Result<(), GitError>
+where
+    F: FnMut(&[u8], &[u8], ObjectId, EntryKind),
+{
+    if !seen.insert(root) && skip_seen {
+        return Ok(());
+    }
     let mut stack = vec![(root, BString::default())];
-    while let Some((tid, prefix)) = stack.pop() {
-        if !seen.insert(tid) && skip_seen {
-            continue;
-        }
+    while let Some((tid, dir)) = stack.pop() {
         let entries = repo.find_tree_iter(&tid, buf).map_err(|e| err(format!("tree {tid}"), e))?;
         for entry in entries {
             let e = entry.map_err(|e| err(format!("tree {tid}"), e))?;
-            let mut path = prefix.clone();
-            if !path.is_empty() {
-                path.push(b'/');
-            }
-            path.extend_from_slice(e.filename);
-            match e.mode.kind() {
-                EntryKind::Tree => stack.push((e.oid.to_owned(), path)),
-                EntryKind::Commit => {
-                    submodules.insert(path);
+            let kind = e.mode.kind();
+            if kind == EntryKind::Tree {
+                let id = e.oid.to_owned();
+                if seen.insert(id) || !skip_seen {
+                    stack.push((id, join(&dir, e.filename)));
                 }
-                EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link => {
-                    out.push((path, e.oid.to_owned()))
-                }
+            } else {
+                visit(&dir, e.filename, e.oid.to_owned(), kind);
             }
         }
     }
     Ok(())
+}
+
+/// `dir/name`, or `name` at the root.
+fn join(dir: &[u8], name: &[u8]) -> BString {
+    let mut path = BString::from(Vec::with_capacity(dir.len() + 1 + name.len()));
+    if !dir.is_empty() {
+        path.extend_from_slice(dir);
+        path.push(b'/');
+    }
+    path.extend_from_slice(name);
+    path
+}
+
+/// Collects files into `out` and submodules (gitlinks) into `submodules`.
+fn collect<'a>(
+    out: &'a mut Vec<(BString, ObjectId)>,
+    submodules: &'a mut PathSet<BString>,
+) -> impl FnMut(&[u8], &[u8], ObjectId, EntryKind) + 'a {
+    move |dir, name, id, kind| {
+        if kind == EntryKind::Commit {
+            submodules.insert(join(dir, name));
+        } else {
+            out.push((join(dir, name), id));
+        }
+    }
 }
 
 /// `path -> blob` of every file in tree `root`.
@@ -281,7 +321,7 @@ fn tree_files(
     let mut files = Vec::new();
     let mut seen = HashSet::default();
     let mut subs = PathSet::default();
-    walk_tree(repo, root, &mut seen, false, &mut files, buf, &mut subs)?;
+    walk_tree(repo, root, &mut seen, false, buf, collect(&mut files, &mut subs))?;
     Ok(files.into_iter().collect())
 }
 
@@ -314,7 +354,14 @@ pub fn range(repo: &gix::Repository, from: ObjectId, to: ObjectId) -> Result<Git
             parent_files.push(ptree);
         }
         let mut walked = Vec::new();
-        walk_tree(repo, tree, &mut HashSet::default(), false, &mut walked, &mut buf, &mut subs)?;
+        walk_tree(
+            repo,
+            tree,
+            &mut HashSet::default(),
+            false,
+            &mut buf,
+            collect(&mut walked, &mut subs),
+        )?;
         for (path, id) in walked {
             let olds: Vec<Option<ObjectId>> =
                 parent_files.iter().map(|t| tree_cache[t].get(&path).copied()).collect();
@@ -404,3 +451,33 @@ pub fn staged(repo: &gix::Repository, all_lines: bool) -> Result<GitPlan, GitErr
 /// Rename detection compares a new file with at most this many deleted ones (git's default
 /// rename limit is far higher, but a commit deleting more files than this is no normal commit).
 const MAX_RENAME_SOURCES: usize = 64;
+
+/// Sorts `plan.blobs` into pack order (ascending pack offset, then loose objects). A delta's
+/// base precedes it in a pack, so reading in this order lets the pack's delta-base cache
+/// serve most chains instead of inflating each base again.
+///
+/// # Errors
+/// The object database cannot be listed.
+pub fn sort_by_pack_order(repo: &gix::Repository, plan: &mut GitPlan) -> Result<(), GitError> {
+    use gix::odb::store::iter::Ordering;
+    let wanted: HashMap<ObjectId, usize> =
+        plan.blobs.iter().enumerate().map(|(i, b)| (b.id, i)).collect();
+    let mut rank: Vec<usize> = vec![usize::MAX; plan.blobs.len()];
+    let objects = repo.objects.iter().map_err(|e| err("object database", e))?;
+    let mut next = 0;
+    for id in objects.with_ordering(Ordering::PackAscendingOffsetThenLooseLexicographical) {
+        let id = id.map_err(|e| err("object database", e))?;
+        if let Some(&i) = wanted.get(&id) {
+            if rank[i] == usize::MAX {
+                rank[i] = next;
+                next += 1;
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..plan.blobs.len()).collect();
+    order.sort_by_key(|&i| rank[i]);
+    let mut blobs: Vec<Option<BlobItem>> =
+        std::mem::take(&mut plan.blobs).into_iter().map(Some).collect();
+    plan.blobs = order.into_iter().filter_map(|i| blobs[i].take()).collect();
+    Ok(())
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# History-sweep benchmark: leakhound git vs kingfisher, gitleaks and betterleaks on the full
+# history of a reproducible repository (benches/make_git_repo.py: commits replayed over the
+# Python standard library, with branches, merges, and planted tokens that leakhound must all
+# find). Runs alternate between tools; prints median wall time, blobs/s and MB/s (over the blob
+# bytes leakhound scanned), peak RSS and each peer's time / leakhound's.
+#
+# usage: benches/git.sh [COMMITS] [RUNS]      (defaults 20000, 3)
+# env:   PEERS=DIR (default /tmp/peers-bin), BENCH_DIR (default /tmp/leakhound-bench)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+commits=${1:-20000}
+runs=${2:-3}
+peers=${PEERS:-/tmp/peers-bin}
+if [ ! -x "$peers/kingfisher" ] && [ -x ../shared/bench/install-peers.sh ]; then
+  bash ../shared/bench/install-peers.sh "$peers" >/dev/null
+fi
+cargo build --release --quiet
+lh=$PWD/target/release/leakhound
+repo=${BENCH_DIR:-/tmp/leakhound-bench}/history-$commits
+[ -d "$repo" ] || python3 benches/make_git_repo.py "$repo" "$commits"
+expected=$(cat "$repo.expected")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Correctness first: a fast wrong answer fails.
+"$lh" git "$repo" -q -f json -o "$work/lh.json" --exit-code 0
+found=$(python3 -c 'import json,sys; print(sum(f["rule_id"]=="github.pat-classic" for f in json.load(open(sys.argv[1]))["findings"]))' "$work/lh.json")
+[ "$found" = "$expected" ] || { echo "leakhound found $found planted tokens, expected $expected" >&2; exit 1; }
+
+declare -A cmds=(
+  [leakhound]="$lh git $repo -q -f json -o $work/leakhound.json --exit-code 0"
+  [kingfisher]="$peers/kingfisher scan $repo --no-validate -f json -o $work/kingfisher.json"
+  [gitleaks]="$peers/gitleaks git $repo --no-banner -l error -f json -r $work/gitleaks.json --exit-code 0"
+  [betterleaks]="$peers/betterleaks git $repo -l error -o $work/betterleaks.json"
+)
+order=(leakhound kingfisher gitleaks betterleaks)
+for t in "${order[@]}"; do eval "${cmds[$t]}" >/dev/null 2>&1 || true; done  # warm caches
+for ((i = 0; i < runs; i++)); do
+  for ((j = 0; j < ${#order[@]}; j++)); do
+    t=${order[$(((i + j) % ${#order[@]}))]}
+    /usr/bin/time -f "%e %M" -o "$work/time" bash -c "${cmds[$t]} >/dev/null 2>&1" || true
+    echo "$t $(tail -n 1 "$work/time")" >>"$work/samples"
+  done
+done
+read -r blobs bytes < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["stats"]; print(s["files_scanned"]+s["skipped_binary"], s["bytes_scanned"])' "$work/lh.json")
+echo "repo: $repo ($(git -C "$repo" rev-list --all | wc -l) commits, $blobs unique blobs, $((bytes / 1048576)) MiB of text blob content, $(du -sh "$repo/.git/objects/pack" | cut -f1) packed); all $expected planted tokens found; $runs runs, $(nproc) cores"
+python3 - "$work/samples" "$bytes" "$blobs" <<'PY'
+import sys, statistics, collections
+samples = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    tool, wall, rss = line.split()
+    samples[tool].append((float(wall), int(rss)))
+nbytes, nblobs = int(sys.argv[2]), int(sys.argv[3])
+lh = statistics.median(w for w, _ in samples["leakhound"])
+print(f"{'tool':<12} {'median s':>9} {'blobs/s':>9} {'MB/s':>7} {'peak RSS MiB':>13} {'time / leakhound':>17}")
+for tool, rows in samples.items():
+    wall = statistics.median(w for w, _ in rows)
+    rss = max(r for _, r in rows) / 1024
+    print(f"{tool:<12} {wall:>9.2f} {nblobs / wall:>9.0f} {nbytes / 1e6 / wall:>7.0f} {rss:>13.0f} {wall / lh:>17.2f}")
+PY
