@@ -20,13 +20,13 @@ repo=${BENCH_DIR:-/tmp/leakhound-bench}/staged-10k
 if [ ! -d "$repo" ]; then
   stdlib=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
   mkdir -p "$repo"
-  (cd "$stdlib" && find . -type f \( -name '*.py' -o -name '*.rst' -o -name '*.txt' -o -name '*.cfg' \) | sort | head -n 10000 |
+  (cd "$stdlib" && find . -type f \( -name '*.py' -o -name '*.rst' -o -name '*.txt' -o -name '*.cfg' \) | sort | sed -n '1,10000p' |
     tar -cf - -T -) | tar -xf - -C "$repo"
   git -C "$repo" init -q -b main
   git -C "$repo" add -A
   git -C "$repo" -c user.name=bench -c user.email=bench@example.com commit -q -m import
   # The commit under test: 20 edited files, one with a synthetic token (valid checksum).
-  git -C "$repo" ls-files '*.py' | head -n 20 >"$repo.files"
+  git -C "$repo" ls-files '*.py' | sed -n '1,20p' >"$repo.files"
   while read -r f; do printf '\n# edited for the benchmark\nVALUE = %s\n' "$RANDOM" >>"$repo/$f"; done <"$repo.files"
   printf 'GITHUB_TOKEN = "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"\n' >>"$repo/$(head -n 1 "$repo.files")"
   git -C "$repo" add -A

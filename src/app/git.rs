@@ -25,11 +25,29 @@ const PACK_ORDER_MIN: usize = 256;
 /// has its own delta-base cache.
 const CHUNK: usize = 64;
 
+/// Loads and compiles the rules on another thread while `enumerate` lists what to scan: the
+/// two take about as long for a pre-commit hook, and rules loading needs no repository.
+fn with_detector<T>(
+    common: &CommonArgs,
+    compile: Compile,
+    enumerate: impl FnOnce() -> Result<T>,
+) -> Result<(T, Detector)> {
+    std::thread::scope(|s| {
+        let detector = s.spawn(|| Detector::new(&load_rules(&common.config)?, compile));
+        let listed = enumerate();
+        let detector =
+            detector.join().map_err(|_| anyhow::anyhow!("loading the rules failed"))??;
+        Ok((listed?, detector))
+    })
+}
+
 pub(super) fn staged(args: &StagedArgs) -> Result<u8> {
     let started = Instant::now();
     let repo = gitin::open(&args.repo)?;
-    let plan = gitin::staged(&repo.local(), args.all_lines)?;
-    run_plan(&repo, &plan, &args.common, !args.all_lines, started, &[])
+    let (plan, detector) = with_detector(&args.common, Compile::LazySmall, || {
+        Ok(gitin::staged(&repo.local(), args.all_lines)?)
+    })?;
+    run_plan(&repo, &plan, &args.common, &detector, !args.all_lines, started, &[])
 }
 
 pub(super) fn history(args: &GitArgs) -> Result<u8> {
@@ -48,10 +66,12 @@ pub(super) fn history(args: &GitArgs) -> Result<u8> {
         }
         (None, None) => None,
     };
-    let (mut plan, added_only) = match range {
-        Some((from, to)) => (gitin::range(&local, from, to)?, !args.all_lines),
-        None => (gitin::history(&local, &args.branch, args.all_occurrences)?, false),
-    };
+    let ((mut plan, added_only), detector) = with_detector(&args.common, Compile::Lazy, || {
+        Ok(match range {
+            Some((from, to)) => (gitin::range(&local, from, to)?, !args.all_lines),
+            None => (gitin::history(&local, &args.branch, args.all_occurrences)?, false),
+        })
+    })?;
     if plan.blobs.len() > PACK_ORDER_MIN {
         gitin::sort_by_pack_order(&local, &mut plan)?;
     }
@@ -62,7 +82,7 @@ pub(super) fn history(args: &GitArgs) -> Result<u8> {
                 .to_string(),
         );
     }
-    run_plan(&repo, &plan, &args.common, added_only, started, &notes)
+    run_plan(&repo, &plan, &args.common, &detector, added_only, started, &notes)
 }
 
 fn provenance(c: &gitin::CommitInfo) -> GitProvenance {
@@ -78,14 +98,13 @@ fn run_plan(
     repo: &Repo,
     plan: &GitPlan,
     common: &CommonArgs,
+    detector: &Detector,
     added_only: bool,
     started: Instant,
     notes: &[String],
 ) -> Result<u8> {
-    let set = load_rules(&common.config)?;
-    let detector = Detector::new(&set, Compile::Lazy)?;
     let ctx = Ctx {
-        detector: &detector,
+        detector,
         policy: Policy {
             max_size: common.max_file_size,
             mmap_threshold: None,

@@ -73,7 +73,8 @@ impl Detector {
     /// A regex or glob that does not compile.
     pub fn new(set: &RuleSet, compile: Compile) -> Result<Detector> {
         let compiled = CompiledRules::new(&set.rules, compile)?;
-        let filter = Filter::new(&set.rules, &set.allowlist).map_err(anyhow::Error::msg)?;
+        let filter = Filter::new(&set.rules, &set.allowlist, compile == Compile::Eager)
+            .map_err(anyhow::Error::msg)?;
         Ok(Detector { rules: set.rules.clone(), compiled, filter })
     }
 

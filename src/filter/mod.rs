@@ -11,6 +11,7 @@ use crate::rules::{Allowlist, Rule};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex_automata::meta::Regex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 /// Builds a set of gitignore-style globs: `*` stays within a path segment, `**` crosses them.
 ///
@@ -89,29 +90,45 @@ pub enum Suppression {
     },
 }
 
-/// Compiled per-rule scopes and allowlists, shared read-only across workers.
+/// Compiled per-rule scopes and allowlists, shared read-only across workers. Allowlist entries
+/// are compiled on first use of their rule: most rules never match in a given scan.
 pub struct Filter {
     global: Vec<Entry>,
-    per_rule: Vec<Vec<Entry>>,
+    sources: Vec<Vec<Allowlist>>,
+    per_rule: Vec<OnceLock<Vec<Entry>>>,
     include: Vec<Option<GlobSet>>,
     exclude: Vec<Option<GlobSet>>,
 }
 
 impl Filter {
-    /// Compiles the scopes and allowlists of `rules` plus the `global` allowlist.
+    /// Compiles the scopes of `rules` and the `global` allowlist; with `eager`, also every
+    /// per-rule allowlist, so that an error surfaces now.
     ///
     /// # Errors
     /// An allowlist regex or glob that does not compile; the message names where it is defined.
-    pub fn new(rules: &[Rule], global: &[Allowlist]) -> Result<Filter, String> {
+    pub fn new(rules: &[Rule], global: &[Allowlist], eager: bool) -> Result<Filter, String> {
         let opt_set = |g: &[String]| if g.is_empty() { Ok(None) } else { glob_set(g).map(Some) };
-        Ok(Filter {
+        let filter = Filter {
             global: global.iter().map(Entry::new).collect::<Result<_, _>>()?,
-            per_rule: rules
-                .iter()
-                .map(|r| r.allowlist.iter().map(Entry::new).collect::<Result<Vec<_>, _>>())
-                .collect::<Result<_, _>>()?,
+            sources: rules.iter().map(|r| r.allowlist.clone()).collect(),
+            per_rule: rules.iter().map(|_| OnceLock::new()).collect(),
             include: rules.iter().map(|r| opt_set(&r.paths)).collect::<Result<_, _>>()?,
             exclude: rules.iter().map(|r| opt_set(&r.exclude_paths)).collect::<Result<_, _>>()?,
+        };
+        if eager {
+            for (i, src) in filter.sources.iter().enumerate() {
+                let entries = src.iter().map(Entry::new).collect::<Result<Vec<_>, _>>()?;
+                let _ = filter.per_rule[i].set(entries);
+            }
+        }
+        Ok(filter)
+    }
+
+    fn rule_entries(&self, rule: usize) -> &[Entry] {
+        self.per_rule[rule].get_or_init(|| {
+            // Rule loading parsed these regexes and globs (and the test suite compiles every
+            // built-in one eagerly), so an entry that fails here is skipped, not fatal.
+            self.sources[rule].iter().filter_map(|a| Entry::new(a).ok()).collect()
         })
     }
 
@@ -128,7 +145,7 @@ impl Filter {
             return Some(Suppression::PathScope);
         }
         let lower = secret.to_ascii_lowercase();
-        for e in self.per_rule[rule].iter().chain(&self.global) {
+        for e in self.rule_entries(rule).iter().chain(&self.global) {
             if e.suppresses(path, secret, &lower) {
                 e.used.fetch_add(1, Ordering::Relaxed);
                 return Some(Suppression::Allowlist {
@@ -150,6 +167,7 @@ impl Filter {
     pub fn usage(&self) -> Vec<(String, String, usize)> {
         self.per_rule
             .iter()
+            .filter_map(OnceLock::get)
             .flatten()
             .chain(&self.global)
             .map(|e| (e.origin.clone(), e.reason.clone(), e.used.load(Ordering::Relaxed)))

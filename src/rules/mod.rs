@@ -7,7 +7,7 @@
 mod load;
 mod syntax;
 
-pub use load::{load_builtin, load_file, load_str, RuleSet};
+pub use load::{builtin_files, load_builtin, load_file, load_str, RuleSet};
 pub use syntax::{AllowlistSyntax, ExcludeSyntax, RuleSyntax};
 
 use serde::{Deserialize, Serialize};

@@ -95,3 +95,11 @@ fn a_broken_example_is_caught() {
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].message.contains("\"tok_abc\" produces no finding"));
 }
+
+#[test]
+fn builtin_files_validate() {
+    // Start-up trusts the built-in regexes and globs; this is where they are parsed.
+    for (name, text) in leakhound::rules::builtin_files() {
+        leakhound::rules::load_str(name, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
