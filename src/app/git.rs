@@ -9,13 +9,13 @@ use crate::diag::{Diagnostics, Level};
 use crate::engine::{Compile, Scratch};
 use crate::filter::added::{added_lines, touches_added};
 use crate::finding::{rfc3339, Finding, GitProvenance, Occurrence};
-use crate::input::git::{self as gitin, BlobItem, GitPlan, Repo};
+use crate::input::git::{self as gitin, BlobItem, GitPlan, Repo, Visit};
 use crate::source::{self, Policy};
 use anyhow::{bail, Result};
-use gix::bstr::ByteSlice;
+use gix::bstr::{BString, ByteSlice};
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Below this many blobs, listing the object database to sort by pack order costs more than it
@@ -47,7 +47,7 @@ pub(super) fn staged(args: &StagedArgs) -> Result<u8> {
     let (plan, detector) = with_detector(&args.common, Compile::LazySmall, || {
         Ok(gitin::staged(&repo.local(), args.all_lines)?)
     })?;
-    run_plan(&repo, &plan, &args.common, &detector, !args.all_lines, started, &[])
+    run(&repo, Blobs::Listed(&plan), &args.common, &detector, !args.all_lines, started, &[])
 }
 
 pub(super) fn history(args: &GitArgs) -> Result<u8> {
@@ -66,15 +66,6 @@ pub(super) fn history(args: &GitArgs) -> Result<u8> {
         }
         (None, None) => None,
     };
-    let ((mut plan, added_only), detector) = with_detector(&args.common, Compile::Lazy, || {
-        Ok(match range {
-            Some((from, to)) => (gitin::range(&local, from, to)?, !args.all_lines),
-            None => (gitin::history(&local, &args.branch, args.all_occurrences)?, false),
-        })
-    })?;
-    if plan.blobs.len() > PACK_ORDER_MIN {
-        gitin::sort_by_pack_order(&local, &mut plan)?;
-    }
     if repo.shallow {
         notes.push(
             "this is a shallow clone: history before its boundary commits is not in the repository \
@@ -82,7 +73,28 @@ pub(super) fn history(args: &GitArgs) -> Result<u8> {
                 .to_string(),
         );
     }
-    run_plan(&repo, &plan, &args.common, &detector, added_only, started, &notes)
+    let common = &args.common;
+    match range {
+        Some((from, to)) => {
+            let (plan, detector) =
+                with_detector(common, Compile::Lazy, || Ok(gitin::range(&local, from, to)?))?;
+            run(&repo, Blobs::Listed(&plan), common, &detector, !args.all_lines, started, &notes)
+        }
+        None if args.all_occurrences => {
+            let (mut plan, detector) = with_detector(common, Compile::Lazy, || {
+                Ok(gitin::history(&local, &args.branch, true)?)
+            })?;
+            if plan.blobs.len() > PACK_ORDER_MIN {
+                gitin::sort_by_pack_order(&local, &mut plan)?;
+            }
+            run(&repo, Blobs::Listed(&plan), common, &detector, false, started, &notes)
+        }
+        None => {
+            let detector = Detector::new(&load_rules(&common.config)?, Compile::Lazy)?;
+            let blobs = Blobs::Streamed { branches: &args.branch };
+            run(&repo, blobs, common, &detector, false, started, &notes)
+        }
+    }
 }
 
 fn provenance(c: &gitin::CommitInfo) -> GitProvenance {
@@ -94,9 +106,34 @@ fn provenance(c: &gitin::CommitInfo) -> GitProvenance {
     }
 }
 
-fn run_plan(
+/// Where the blobs to scan come from.
+enum Blobs<'p> {
+    /// A complete list (staged, range, `--all-occurrences`).
+    Listed(&'p GitPlan),
+    /// The history sweep, streamed from the walk so that scanning starts at once and overlaps
+    /// the (single-threaded) tree walk.
+    Streamed {
+        /// Refs to start from (every ref when empty).
+        branches: &'p [String],
+    },
+}
+
+/// Progress shared by the producer, the workers and the progress line.
+#[derive(Default)]
+struct Progress {
+    listed: AtomicUsize,
+    scanned: AtomicUsize,
+    listing_done: AtomicBool,
+    done: AtomicBool,
+}
+
+/// A finding with the index of its blob's commit and the blob's other occurrences: commits
+/// are resolved to provenance once the walk has listed them all.
+type PendingFinding = (Finding, Option<usize>, Vec<(usize, BString)>);
+
+fn run(
     repo: &Repo,
-    plan: &GitPlan,
+    blobs: Blobs<'_>,
     common: &CommonArgs,
     detector: &Detector,
     added_only: bool,
@@ -118,15 +155,12 @@ fn run_plan(
     for n in notes {
         ctx.diags.push(Level::Note, n.clone());
     }
-    for s in &plan.submodules {
-        ctx.diags.push(Level::Note, format!("{}: submodule skipped", s.to_str_lossy()));
-    }
-    let commits: Vec<GitProvenance> = plan.commits.iter().map(provenance).collect();
-    let threads = thread_count(common).min(plan.blobs.len()).max(1);
-    let next = AtomicUsize::new(0);
-    let done = AtomicBool::new(false);
-    let show_progress = !common.quiet && plan.blobs.len() > 1000 && std::io::stderr().is_terminal();
-    std::thread::scope(|s| {
+    let threads = thread_count(common);
+    let progress = Progress::default();
+    let show_progress = !common.quiet && std::io::stderr().is_terminal();
+    let (tx, rx) = mpsc::sync_channel::<Vec<BlobItem>>(threads * 4);
+    let rx = Mutex::new(rx);
+    let (listed, pending) = std::thread::scope(|s| {
         let mut workers = Vec::new();
         for _ in 0..threads {
             workers.push(s.spawn(|| {
@@ -134,7 +168,6 @@ fn run_plan(
                 let mut w = BlobWorker {
                     ctx: &ctx,
                     repo: &local,
-                    commits: &commits,
                     scratch: detector.compiled.scratch(),
                     buf: Vec::new(),
                     before: Vec::new(),
@@ -142,50 +175,124 @@ fn run_plan(
                     added_only,
                 };
                 loop {
-                    let start = next.fetch_add(CHUNK, Ordering::Relaxed);
-                    if start >= plan.blobs.len() {
-                        break;
-                    }
-                    for item in &plan.blobs[start..(start + CHUNK).min(plan.blobs.len())] {
+                    let batch = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok(batch) = batch else { break };
+                    for item in &batch {
                         w.scan(item);
+                        progress.scanned.fetch_add(1, Ordering::Relaxed);
                     }
                 }
-                ctx.findings.lock().unwrap_or_else(|e| e.into_inner()).append(&mut w.findings);
+                w.findings
             }));
         }
         if show_progress {
-            s.spawn(|| progress(&ctx.counters, &next, plan.blobs.len(), &done));
+            s.spawn(|| draw_progress(&ctx.counters, &progress));
         }
-        for w in workers {
-            let _ = w.join();
-        }
-        done.store(true, Ordering::Relaxed);
+        let listed = produce(repo, blobs, &tx, &progress);
+        drop(tx);
+        progress.listing_done.store(true, Ordering::Relaxed);
+        let pending: Vec<PendingFinding> =
+            workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect();
+        progress.done.store(true, Ordering::Relaxed);
+        (listed, pending)
     });
+    let (commits, submodules) = listed?;
+    for sub in &submodules {
+        ctx.diags.push(Level::Note, format!("{}: submodule skipped", sub.to_str_lossy()));
+    }
+    let commits: Vec<GitProvenance> = commits.iter().map(provenance).collect();
+    let mut findings = ctx.findings.lock().unwrap_or_else(|e| e.into_inner());
+    for (mut f, commit, also) in pending {
+        f.git = commit.map(|ci| commits[ci].clone());
+        f.occurrences = also
+            .iter()
+            .map(|(ci, p)| Occurrence {
+                commit: commits[*ci].commit.clone(),
+                path: p.to_str_lossy().into_owned(),
+            })
+            .collect();
+        findings.push(f);
+    }
+    drop(findings);
     finish(&ctx, common, 0, started)
 }
 
-/// Redraws `blobs scanned / total, MB/s` on standard error until `done`.
-fn progress(counters: &Counters, next: &AtomicUsize, total: usize, done: &AtomicBool) {
+/// Sends the blobs to the workers in batches; returns the commits and submodules listed.
+fn produce(
+    repo: &Repo,
+    blobs: Blobs<'_>,
+    tx: &mpsc::SyncSender<Vec<BlobItem>>,
+    progress: &Progress,
+) -> Result<(Vec<gitin::CommitInfo>, Vec<BString>)> {
+    match blobs {
+        Blobs::Listed(plan) => {
+            progress.listed.store(plan.blobs.len(), Ordering::Relaxed);
+            for chunk in plan.blobs.chunks(CHUNK) {
+                if tx.send(chunk.to_vec()).is_err() {
+                    break;
+                }
+            }
+            Ok((plan.commits.clone(), plan.submodules.clone()))
+        }
+        Blobs::Streamed { branches } => {
+            let local = repo.local();
+            let mut commits = Vec::new();
+            let mut seen: gix::hashtable::HashSet<gix::ObjectId> = Default::default();
+            let mut batch = Vec::with_capacity(CHUNK);
+            let submodules = gitin::history_walk(&local, branches, false, |v| match v {
+                Visit::Commit(c) => commits.push(c),
+                Visit::File { commit, dir, name, id } => {
+                    if seen.insert(id) {
+                        batch.push(BlobItem::new(id, gitin::join(dir, name), Some(commit)));
+                        progress.listed.fetch_add(1, Ordering::Relaxed);
+                        if batch.len() == CHUNK {
+                            let full = std::mem::replace(&mut batch, Vec::with_capacity(CHUNK));
+                            let _ = tx.send(full);
+                        }
+                    }
+                }
+            })?;
+            if !batch.is_empty() {
+                let _ = tx.send(batch);
+            }
+            Ok((commits, submodules))
+        }
+    }
+}
+
+/// Redraws `blobs scanned / listed, MB/s` on standard error until done.
+fn draw_progress(counters: &Counters, p: &Progress) {
     let start = Instant::now();
     let mut err = std::io::stderr();
-    while !done.load(Ordering::Relaxed) {
+    let mut drawn = false;
+    while !p.done.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(200));
-        let n = next.load(Ordering::Relaxed).min(total);
+        if start.elapsed() < Duration::from_millis(500) {
+            continue; // quick scans print no progress at all
+        }
+        let scanned = p.scanned.load(Ordering::Relaxed);
+        let listed = p.listed.load(Ordering::Relaxed);
+        let more = if p.listing_done.load(Ordering::Relaxed) { "" } else { "+" };
         let mb = counters.bytes.load(Ordering::Relaxed) as f64 / 1e6;
         let rate = mb / start.elapsed().as_secs_f64().max(1e-3);
-        let _ = write!(err, "\r\x1b[Kscanning blobs: {n}/{total}, {mb:.0} MB, {rate:.0} MB/s");
+        let _ = write!(
+            err,
+            "\r\x1b[Kblobs scanned: {scanned}/{listed}{more}, {mb:.0} MB, {rate:.0} MB/s"
+        );
+        drawn = true;
     }
-    let _ = write!(err, "\r\x1b[K");
+    if drawn {
+        let _ = write!(err, "\r\x1b[K");
+    }
 }
 
 struct BlobWorker<'a> {
     ctx: &'a Ctx<'a>,
     repo: &'a gix::Repository,
-    commits: &'a [GitProvenance],
     scratch: Scratch,
     buf: Vec<u8>,
     before: Vec<u8>,
-    findings: Vec<Finding>,
+    findings: Vec<PendingFinding>,
     added_only: bool,
 }
 
@@ -240,17 +347,17 @@ impl BlobWorker<'_> {
         }
         c.files.fetch_add(1, Ordering::Relaxed);
         c.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
-        let first = self.findings.len();
+        let mut found = Vec::new();
         let suppressed = ctx.detector.detect(
             &mut self.scratch,
             data,
             Some(&path),
             ctx.show_secrets,
             true,
-            &mut self.findings,
+            &mut found,
         );
         c.suppressed.fetch_add(suppressed, Ordering::Relaxed);
-        if self.findings.len() == first {
+        if found.is_empty() {
             return;
         }
         if self.added_only {
@@ -261,15 +368,7 @@ impl BlobWorker<'_> {
                 match source::git::read_blob(self.repo, &before_id, &mut self.before) {
                     Ok(before) => {
                         let added = added_lines(before, data);
-                        let mut i = first;
-                        while i < self.findings.len() {
-                            let f = &self.findings[i];
-                            if touches_added(&added, f.line, f.end_line) {
-                                i += 1;
-                            } else {
-                                self.findings.swap_remove(i);
-                            }
-                        }
+                        found.retain(|f| touches_added(&added, f.line, f.end_line));
                     }
                     Err(message) => {
                         c.errors.fetch_add(1, Ordering::Relaxed);
@@ -281,16 +380,8 @@ impl BlobWorker<'_> {
                 }
             }
         }
-        for f in &mut self.findings[first..] {
-            f.git = item.commit.map(|ci| self.commits[ci].clone());
-            f.occurrences = item
-                .also
-                .iter()
-                .map(|(ci, p)| Occurrence {
-                    commit: self.commits[*ci].commit.clone(),
-                    path: p.to_str_lossy().into_owned(),
-                })
-                .collect();
+        for f in found {
+            self.findings.push((f, item.commit, item.also.clone()));
         }
     }
 }

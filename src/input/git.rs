@@ -95,6 +95,13 @@ pub struct BlobItem {
     pub rename_sources: Vec<ObjectId>,
 }
 
+impl BlobItem {
+    /// A blob that is new as a whole (no previous version to diff against).
+    pub fn new(id: ObjectId, path: BString, commit: Option<usize>) -> BlobItem {
+        BlobItem { id, path, commit, before: None, also: Vec::new(), rename_sources: Vec::new() }
+    }
+}
+
 /// What to scan in a repository.
 #[derive(Debug, Default)]
 pub struct GitPlan {
@@ -191,9 +198,61 @@ fn commits(
     Ok(out)
 }
 
-/// Every unique blob reachable from `tips` (all refs when empty), each attributed to the oldest
-/// commit whose tree holds it and the path it has there. Trees are visited once each: a tree
-/// already seen in an older commit holds only blobs already attributed.
+/// What [`history_walk`] reports, in order: each commit, then the files it introduces.
+pub enum Visit<'a> {
+    /// The next commit, oldest first; its index is the count of commits reported before it.
+    Commit(CommitInfo),
+    /// A file of the last reported commit.
+    File {
+        /// Index of the commit.
+        commit: usize,
+        /// Directory of the file (empty at the root).
+        dir: &'a [u8],
+        /// File name.
+        name: &'a [u8],
+        /// The blob.
+        id: ObjectId,
+    },
+}
+
+/// Walks the commits reachable from `branches` (every ref when empty) oldest first (by
+/// committer time, then id, so "first" is deterministic) and reports each commit and the files
+/// of its tree. Trees are entered once each unless `revisit`: a tree already seen in an older
+/// commit holds only files already reported, so every blob is first reported with the oldest
+/// commit and path that carried it. Returns the paths of submodules (gitlinks), which are
+/// skipped.
+///
+/// # Errors
+/// A ref, commit or tree cannot be read; the error names the object.
+pub fn history_walk(
+    repo: &gix::Repository,
+    branches: &[String],
+    revisit: bool,
+    mut visit: impl FnMut(Visit<'_>),
+) -> Result<Vec<BString>, GitError> {
+    let tips = tips(repo, branches)?;
+    let commits = commits(repo, tips, Vec::new())?;
+    let mut seen_trees: HashSet<ObjectId> = HashSet::default();
+    let mut submodules: PathSet<BString> = PathSet::default();
+    let mut buf = Vec::new();
+    for (ci, (info, tree, _parents)) in commits.into_iter().enumerate() {
+        visit(Visit::Commit(info));
+        walk_tree(repo, tree, &mut seen_trees, !revisit, &mut buf, |dir, name, id, kind| {
+            if kind == EntryKind::Commit {
+                submodules.insert(join(dir, name));
+            } else {
+                visit(Visit::File { commit: ci, dir, name, id });
+            }
+        })?;
+    }
+    let mut submodules: Vec<BString> = submodules.into_iter().collect();
+    submodules.sort();
+    Ok(submodules)
+}
+
+/// Every unique blob reachable from `branches` (every ref when empty), attributed to the
+/// oldest commit and path that carried it (see [`history_walk`]); with `all_occurrences`, each
+/// blob also lists every other commit and path that carries it.
 ///
 /// # Errors
 /// A ref, commit or tree cannot be read; the error names the object.
@@ -202,50 +261,22 @@ pub fn history(
     branches: &[String],
     all_occurrences: bool,
 ) -> Result<GitPlan, GitError> {
-    let tips = tips(repo, branches)?;
-    let commits = commits(repo, tips, Vec::new())?;
     let mut plan = GitPlan::default();
     let mut index: HashMap<ObjectId, usize> = HashMap::default();
-    let mut seen_trees: HashSet<ObjectId> = HashSet::default();
-    let mut submodules: PathSet<BString> = PathSet::default();
-    let mut buf = Vec::new();
-    for (ci, (info, tree, _parents)) in commits.into_iter().enumerate() {
-        let blobs = &mut plan.blobs;
-        walk_tree(
-            repo,
-            tree,
-            &mut seen_trees,
-            !all_occurrences,
-            &mut buf,
-            |dir, name, id, kind| {
-                if kind == EntryKind::Commit {
-                    submodules.insert(join(dir, name));
-                    return;
+    plan.submodules = history_walk(repo, branches, all_occurrences, |v| match v {
+        Visit::Commit(info) => plan.commits.push(info),
+        Visit::File { commit, dir, name, id } => match index.get(&id) {
+            Some(&bi) => {
+                if all_occurrences {
+                    plan.blobs[bi].also.push((commit, join(dir, name)));
                 }
-                match index.get(&id) {
-                    Some(&bi) => {
-                        if all_occurrences {
-                            blobs[bi].also.push((ci, join(dir, name)));
-                        }
-                    }
-                    None => {
-                        index.insert(id, blobs.len());
-                        blobs.push(BlobItem {
-                            id,
-                            path: join(dir, name),
-                            commit: Some(ci),
-                            before: None,
-                            also: Vec::new(),
-                            rename_sources: Vec::new(),
-                        });
-                    }
-                }
-            },
-        )?;
-        plan.commits.push(info);
-    }
-    plan.submodules = submodules.into_iter().collect();
-    plan.submodules.sort();
+            }
+            None => {
+                index.insert(id, plan.blobs.len());
+                plan.blobs.push(BlobItem::new(id, join(dir, name), Some(commit)));
+            }
+        },
+    })?;
     Ok(plan)
 }
 
@@ -288,7 +319,7 @@ where
 }
 
 /// `dir/name`, or `name` at the root.
-fn join(dir: &[u8], name: &[u8]) -> BString {
+pub fn join(dir: &[u8], name: &[u8]) -> BString {
     let mut path = BString::from(Vec::with_capacity(dir.len() + 1 + name.len()));
     if !dir.is_empty() {
         path.extend_from_slice(dir);
