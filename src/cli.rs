@@ -97,9 +97,33 @@ pub struct CommonArgs {
     /// Exit code when findings are reported.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub exit_code: u8,
-    /// Extra rule files (same format as patterns/*.toml); a rule with a built-in id replaces it.
+    /// Config or rule files (leakhound.toml format, or a gitleaks .gitleaks.toml); default: the
+    /// nearest leakhound.toml or .leakhound.toml up to the repository root.
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     pub config: Vec<PathBuf>,
+    /// Do not look for a leakhound.toml.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// Suppress findings listed in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write every current finding to this baseline file (keeping reasons already in --baseline).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Match baseline entries on rule and secret only, so a secret moved to another file stays
+    /// suppressed.
+    #[arg(long, requires = "baseline")]
+    pub baseline_ignore_path: bool,
+    /// Ignore inline `leakhound:allow`, `gitleaks:allow` and `pragma: allowlist secret` markers
+    /// (for audits).
+    #[arg(long)]
+    pub no_inline_allow: bool,
+    /// Also report suppressed findings, marked as such (they do not change the exit code).
+    #[arg(long)]
+    pub include_suppressed: bool,
+    /// Make allowlist and baseline entries that suppressed nothing an error (exit 2).
+    #[arg(long)]
+    pub strict: bool,
     /// Skip files larger than SIZE (bytes, or with K/M/G suffix).
     #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
     pub max_file_size: u64,

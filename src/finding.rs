@@ -40,12 +40,27 @@ pub struct Finding {
     pub checksum_valid: bool,
     /// Content fingerprint: depends on rule, path and a hash of the secret, never on the line.
     pub fingerprint: String,
+    /// Path-independent fingerprint (rule and secret), for baselines that ignore paths.
+    #[serde(skip)]
+    pub secret_fingerprint: String,
+    /// Set when the finding was suppressed and the user asked to see suppressed findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppressed>,
     /// Where a finding from git history first appeared.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub git: Option<GitProvenance>,
     /// With `--all-occurrences`: every other commit and path carrying the same blob.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub occurrences: Vec<Occurrence>,
+}
+
+/// How a reported finding was suppressed (`--include-suppressed`).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Suppressed {
+    /// `inline`, `allowlist` or `baseline`.
+    pub kind: &'static str,
+    /// The reason given with the suppression.
+    pub justification: String,
 }
 
 /// The commit that introduced a blob, and who made it.
@@ -113,6 +128,8 @@ pub struct FindingParts<'a> {
     pub checksum_valid: bool,
     /// Reveal the secret in reports.
     pub show_secret: bool,
+    /// HMAC key for fingerprints, if the user configured one.
+    pub key: Option<&'a [u8]>,
 }
 
 impl Finding {
@@ -137,7 +154,9 @@ impl Finding {
             redacted: !p.show_secret,
             secret_length: p.secret.len(),
             checksum_valid: p.checksum_valid,
-            fingerprint: fingerprint(&p.rule.id, p.path, p.secret),
+            fingerprint: fingerprint_keyed(p.key, &p.rule.id, p.path, p.secret),
+            secret_fingerprint: secret_fingerprint(p.key, &p.rule.id, p.secret),
+            suppressed: None,
             git: None,
             occurrences: Vec::new(),
         }
@@ -150,7 +169,8 @@ impl Finding {
     }
 }
 
-/// Hex SHA-256 of `rule_id`, `path` and the SHA-256 of `secret`, truncated to 128 bits.
+/// Hex SHA-256 of `rule_id`, `path` and the SHA-256 of `secret`, truncated to 128 bits: the
+/// unkeyed form of [`fingerprint_keyed`].
 ///
 /// ```
 /// let a = leakhound::finding::fingerprint("r.x", "a.env", b"s3cr3t");
@@ -159,16 +179,46 @@ impl Finding {
 /// assert_eq!(a.len(), 32);
 /// ```
 pub fn fingerprint(rule_id: &str, path: &str, secret: &[u8]) -> String {
-    let secret_hash = Sha256::digest(secret);
-    let mut h = Sha256::new();
-    h.update(FINGERPRINT_KEY.as_bytes());
-    h.update([0]);
-    h.update(rule_id.as_bytes());
-    h.update([0]);
-    h.update(path.as_bytes());
-    h.update([0]);
-    h.update(secret_hash);
-    h.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
+    fingerprint_keyed(None, rule_id, path, secret)
+}
+
+/// The finding fingerprint: a hash of the rule id, the path and the SHA-256 of the secret; with
+/// a key, an HMAC-SHA-256, so that a low-entropy password cannot be guessed from a baseline.
+/// Never depends on the line or the commit.
+pub fn fingerprint_keyed(key: Option<&[u8]>, rule_id: &str, path: &str, secret: &[u8]) -> String {
+    digest(
+        key,
+        &[FINGERPRINT_KEY.as_bytes(), rule_id.as_bytes(), path.as_bytes(), &Sha256::digest(secret)],
+    )
+}
+
+/// The path-independent fingerprint of a secret found by a rule (`--baseline-ignore-path`).
+pub fn secret_fingerprint(key: Option<&[u8]>, rule_id: &str, secret: &[u8]) -> String {
+    digest(key, &[b"leakhound/rule-secret/sha256/v1", rule_id.as_bytes(), &Sha256::digest(secret)])
+}
+
+fn digest(key: Option<&[u8]>, parts: &[&[u8]]) -> String {
+    use hmac::Mac;
+    let out: Vec<u8> = match key {
+        Some(k) => {
+            let mut mac =
+                hmac::Hmac::<Sha256>::new_from_slice(k).expect("HMAC takes keys of any length");
+            for p in parts {
+                mac.update(p);
+                mac.update(&[0]);
+            }
+            mac.finalize().into_bytes().to_vec()
+        }
+        None => {
+            let mut h = Sha256::new();
+            for p in parts {
+                h.update(p);
+                h.update([0]);
+            }
+            h.finalize().to_vec()
+        }
+    };
+    out[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The redacted form of a secret: at most its first four characters (fewer for short secrets,

@@ -3,7 +3,7 @@
 //! `input::git`, blob reading in `source::git`, the added-line filter in `filter::added`; this
 //! module only wires them to the shared workers and report.
 
-use super::{finish, load_rules, thread_count, Counters, Ctx, Detector};
+use super::{finish, load, thread_count, Counters, Ctx, Loaded};
 use crate::cli::{CommonArgs, GitArgs, StagedArgs};
 use crate::diag::{Diagnostics, Level};
 use crate::engine::{Compile, Scratch};
@@ -29,25 +29,25 @@ const CHUNK: usize = 64;
 /// two take about as long for a pre-commit hook, and rules loading needs no repository.
 fn with_detector<T>(
     common: &CommonArgs,
+    repo: &Repo,
     compile: Compile,
     enumerate: impl FnOnce() -> Result<T>,
-) -> Result<(T, Detector)> {
+) -> Result<(T, Loaded)> {
     std::thread::scope(|s| {
-        let detector = s.spawn(|| Detector::new(&load_rules(&common.config)?, compile));
+        let loaded = s.spawn(|| load(common, repo.workdir.as_deref(), compile));
         let listed = enumerate();
-        let detector =
-            detector.join().map_err(|_| anyhow::anyhow!("loading the rules failed"))??;
-        Ok((listed?, detector))
+        let loaded = loaded.join().map_err(|_| anyhow::anyhow!("loading the rules failed"))??;
+        Ok((listed?, loaded))
     })
 }
 
 pub(super) fn staged(args: &StagedArgs) -> Result<u8> {
     let started = Instant::now();
     let repo = gitin::open(&args.repo)?;
-    let (plan, detector) = with_detector(&args.common, Compile::LazySmall, || {
+    let (plan, loaded) = with_detector(&args.common, &repo, Compile::LazySmall, || {
         Ok(gitin::staged(&repo.local(), args.all_lines)?)
     })?;
-    run(&repo, Blobs::Listed(&plan), &args.common, &detector, !args.all_lines, started, &[])
+    run(&repo, Blobs::Listed(&plan), &args.common, &loaded, !args.all_lines, started, &[], false)
 }
 
 pub(super) fn history(args: &GitArgs) -> Result<u8> {
@@ -76,23 +76,33 @@ pub(super) fn history(args: &GitArgs) -> Result<u8> {
     let common = &args.common;
     match range {
         Some((from, to)) => {
-            let (plan, detector) =
-                with_detector(common, Compile::Lazy, || Ok(gitin::range(&local, from, to)?))?;
-            run(&repo, Blobs::Listed(&plan), common, &detector, !args.all_lines, started, &notes)
+            let (plan, loaded) = with_detector(common, &repo, Compile::Lazy, || {
+                Ok(gitin::range(&local, from, to)?)
+            })?;
+            run(
+                &repo,
+                Blobs::Listed(&plan),
+                common,
+                &loaded,
+                !args.all_lines,
+                started,
+                &notes,
+                false,
+            )
         }
         None if args.all_occurrences => {
-            let (mut plan, detector) = with_detector(common, Compile::Lazy, || {
+            let (mut plan, loaded) = with_detector(common, &repo, Compile::Lazy, || {
                 Ok(gitin::history(&local, &args.branch, true)?)
             })?;
             if plan.blobs.len() > PACK_ORDER_MIN {
                 gitin::sort_by_pack_order(&local, &mut plan)?;
             }
-            run(&repo, Blobs::Listed(&plan), common, &detector, false, started, &notes)
+            run(&repo, Blobs::Listed(&plan), common, &loaded, false, started, &notes, true)
         }
         None => {
-            let detector = Detector::new(&load_rules(&common.config)?, Compile::Lazy)?;
+            let loaded = load(common, repo.workdir.as_deref(), Compile::Lazy)?;
             let blobs = Blobs::Streamed { branches: &args.branch };
-            run(&repo, blobs, common, &detector, false, started, &notes)
+            run(&repo, blobs, common, &loaded, false, started, &notes, true)
         }
     }
 }
@@ -131,17 +141,21 @@ struct Progress {
 /// are resolved to provenance once the walk has listed them all.
 type PendingFinding = (Finding, Option<usize>, Vec<(usize, BString)>);
 
+#[allow(clippy::too_many_arguments)]
 fn run(
     repo: &Repo,
     blobs: Blobs<'_>,
     common: &CommonArgs,
-    detector: &Detector,
+    loaded: &Loaded,
     added_only: bool,
     started: Instant,
     notes: &[String],
+    report_stale: bool,
 ) -> Result<u8> {
+    let detector = &loaded.detector;
     let ctx = Ctx {
         detector,
+        baseline: loaded.baseline.as_ref(),
         policy: Policy {
             max_size: common.max_file_size,
             mmap_threshold: None,
@@ -152,7 +166,7 @@ fn run(
         counters: Counters::default(),
         diags: Diagnostics::default(),
     };
-    for n in notes {
+    for n in notes.iter().chain(&loaded.notes) {
         ctx.diags.push(Level::Note, n.clone());
     }
     let threads = thread_count(common);
@@ -214,7 +228,7 @@ fn run(
         findings.push(f);
     }
     drop(findings);
-    finish(&ctx, common, 0, started)
+    finish(&ctx, common, 0, started, report_stale)
 }
 
 /// Sends the blobs to the workers in batches; returns the commits and submodules listed.

@@ -4,18 +4,21 @@
 
 mod git;
 
+use crate::config;
+use crate::filter::{self, baseline::Baseline};
+
 use crate::cli::{ColorChoice, Command, CommonArgs, Format, ListFormat, RulesCommand, ScanArgs};
 use crate::diag::{self, Diagnostics, Level};
-use crate::engine::{compile_regex, Compile, CompiledRules, Scratch};
-use crate::filter::{glob_set, Filter};
-use crate::finding::{Finding, FindingParts, LineCounter};
+use crate::engine::{Compile, CompiledRules, Scratch};
+use crate::filter::{glob_set, Filter, FilterOptions, Suppression};
+use crate::finding::{Finding, FindingParts, LineCounter, Suppressed};
 use crate::input::walk::{self, Event, WalkOptions};
 use crate::report::{self, Report, Stats};
 use crate::rules::{self, Rule, RuleSet};
 use crate::source::{self, Content, Policy, Skip};
 use anyhow::{Context, Result};
 use std::io::{self, IsTerminal, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -40,20 +43,32 @@ pub fn run(command: Command) -> Result<u8> {
     }
 }
 
-/// Loads the built-in rules plus user rule files, compiling user regexes eagerly so that their
-/// errors surface before the scan starts, naming the file and the rule.
-fn load_rules(config: &[std::path::PathBuf]) -> Result<RuleSet> {
-    let mut set = rules::load_builtin().context("built-in rules are broken")?;
-    for path in config {
-        let user = rules::load_file(path)?;
-        for r in &user.rules {
-            compile_regex(&[&r.regex]).map_err(|e| {
-                anyhow::anyhow!("{}: rule `{}`: cannot compile regex: {e}", r.origin, r.id)
-            })?;
-        }
-        set.merge(user);
-    }
-    Ok(set)
+/// Rules and configuration loaded and compiled for one run.
+struct Loaded {
+    set: RuleSet,
+    detector: Detector,
+    /// Things in the config that were not applied (untranslatable gitleaks settings).
+    notes: Vec<String>,
+    baseline: Option<Baseline>,
+}
+
+/// Loads the built-in rules and the configuration (given, or discovered from
+/// `discover_from`), compiles them, and reads the baseline: every user error surfaces before
+/// the scan starts, naming its file and line.
+fn load(common: &CommonArgs, discover_from: Option<&Path>, compile: Compile) -> Result<Loaded> {
+    let (set, notes) = config::load(&common.config, discover_from, common.no_config)?;
+    let opts = SuppressionOptions {
+        inline: !common.no_inline_allow,
+        include_suppressed: common.include_suppressed,
+    };
+    let detector = Detector::with_options(&set, compile, opts)?;
+    let baseline = common
+        .baseline
+        .as_deref()
+        .map(|p| Baseline::load(p, common.baseline_ignore_path))
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    Ok(Loaded { set, detector, notes, baseline })
 }
 
 /// Rules compiled for detection, and their filter: everything [`detect`] needs.
@@ -62,24 +77,73 @@ pub struct Detector {
     pub rules: Vec<Rule>,
     /// The keyword automaton and verifiers.
     pub compiled: CompiledRules,
-    /// Allowlists and path scopes.
+    /// Allowlists, inline markers and path scopes.
     pub filter: Filter,
+    /// HMAC key for fingerprints.
+    pub key: Option<Vec<u8>>,
+    /// Keep suppressed findings, marked, instead of dropping them.
+    pub include_suppressed: bool,
 }
 
+/// Suppression switches from the command line.
+#[derive(Clone, Copy, Debug)]
+pub struct SuppressionOptions {
+    /// Honour inline markers.
+    pub inline: bool,
+    /// Report suppressed findings too, marked as such.
+    pub include_suppressed: bool,
+}
+
+impl Default for SuppressionOptions {
+    fn default() -> SuppressionOptions {
+        SuppressionOptions { inline: true, include_suppressed: false }
+    }
+}
+
+/// The environment variable read for the fingerprint key when the config names none.
+pub const FINGERPRINT_KEY_ENV: &str = "LEAKHOUND_FINGERPRINT_KEY";
+
 impl Detector {
-    /// Compiles `set`.
+    /// Compiles `set` with default suppression options.
     ///
     /// # Errors
     /// A regex or glob that does not compile.
     pub fn new(set: &RuleSet, compile: Compile) -> Result<Detector> {
+        Detector::with_options(set, compile, SuppressionOptions::default())
+    }
+
+    /// Compiles `set`.
+    ///
+    /// # Errors
+    /// A regex or glob that does not compile.
+    pub fn with_options(
+        set: &RuleSet,
+        compile: Compile,
+        opts: SuppressionOptions,
+    ) -> Result<Detector> {
         let compiled = CompiledRules::new(&set.rules, compile)?;
-        let filter = Filter::new(&set.rules, &set.allowlist, compile == Compile::Eager)
-            .map_err(anyhow::Error::msg)?;
-        Ok(Detector { rules: set.rules.clone(), compiled, filter })
+        let filter_opts = FilterOptions {
+            eager: compile == Compile::Eager,
+            inline: opts.inline,
+            include_paths: set.include_paths.clone(),
+            exclude_paths: set.exclude_paths.clone(),
+        };
+        let filter =
+            Filter::new(&set.rules, &set.allowlist, &filter_opts).map_err(anyhow::Error::msg)?;
+        let env = set.fingerprint_key_env.as_deref().unwrap_or(FINGERPRINT_KEY_ENV);
+        let key = std::env::var_os(env).filter(|k| !k.is_empty()).map(|k| k.into_encoded_bytes());
+        Ok(Detector {
+            rules: set.rules.clone(),
+            compiled,
+            filter,
+            key,
+            include_suppressed: opts.include_suppressed,
+        })
     }
 
     /// The whole pipeline over one buffer: prefilter, verify, filter, then findings with exact
-    /// line and column numbers. Returns the number of suppressed matches.
+    /// line and column numbers. Returns the number of suppressed matches (which are kept,
+    /// marked, with `include_suppressed`).
     pub fn detect(
         &self,
         scratch: &mut Scratch,
@@ -92,26 +156,62 @@ impl Detector {
         let mut suppressed = 0;
         let matches = self.compiled.scan(scratch, bytes, prefilter);
         let mut lines = LineCounter::new(bytes);
+        let report_path = path.unwrap_or("-");
         for m in matches {
+            let rule = &self.rules[m.rule];
             let secret = &bytes[m.secret.0..m.secret.1];
-            if self.filter.check(m.rule, path, secret).is_some() {
+            let line = line_at(bytes, m.secret.0);
+            let fp = self.filter.wants_fingerprints().then(|| {
+                crate::finding::fingerprint_keyed(
+                    self.key.as_deref(),
+                    &rule.id,
+                    report_path,
+                    secret,
+                )
+            });
+            let verdict = self.filter.check(m.rule, path, secret, line, fp.as_deref());
+            if verdict.is_some() {
                 suppressed += 1;
-                continue;
+                if !self.include_suppressed || verdict == Some(Suppression::PathScope) {
+                    continue;
+                }
             }
             let start = lines.locate(m.secret.0);
             let end = lines.locate(m.secret.1);
-            out.push(Finding::new(FindingParts {
-                rule: &self.rules[m.rule],
-                path: path.unwrap_or("-"),
+            let mut f = Finding::new(FindingParts {
+                rule,
+                path: report_path,
                 secret,
                 start,
                 end,
                 checksum_valid: m.checksum_valid,
                 show_secret: show_secrets,
-            }));
+                key: self.key.as_deref(),
+            });
+            f.suppressed = verdict.map(|v| match v {
+                Suppression::Inline { marker } => Suppressed {
+                    kind: "inline",
+                    justification: format!("inline `{marker}` marker"),
+                },
+                Suppression::Allowlist { reason, origin } => {
+                    Suppressed { kind: "allowlist", justification: format!("{reason} ({origin})") }
+                }
+                Suppression::Baseline { reason } => {
+                    Suppressed { kind: "baseline", justification: reason }
+                }
+                Suppression::PathScope => Suppressed { kind: "path", justification: String::new() },
+            });
+            out.push(f);
         }
         suppressed
     }
+}
+
+/// The line (without its terminator) that contains byte `at`.
+fn line_at(bytes: &[u8], at: usize) -> &[u8] {
+    let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+    let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+    &bytes[start..end]
 }
 
 #[derive(Default)]
@@ -127,6 +227,7 @@ struct Counters {
 
 struct Ctx<'a> {
     detector: &'a Detector,
+    baseline: Option<&'a Baseline>,
     policy: Policy,
     show_secrets: bool,
     findings: Mutex<Vec<Finding>>,
@@ -244,12 +345,17 @@ fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
 
 fn scan(args: &ScanArgs) -> Result<u8> {
     let started = Instant::now();
-    let set = load_rules(&args.common.config)?;
-    let detector = Detector::new(&set, Compile::Lazy)?;
-    let excludes = if args.no_default_excludes {
+    let discover_from = args.paths.iter().find(|p| *p != Path::new("-")).map(PathBuf::as_path);
+    let loaded = load(&args.common, discover_from.or(Some(Path::new("."))), Compile::Lazy)?;
+    let (set, detector) = (&loaded.set, &loaded.detector);
+    // Default exclusions and the config's excluded paths are never read at all.
+    let mut globs: Vec<String> = set.exclude_paths.clone();
+    if !args.no_default_excludes {
+        globs.extend(set.excludes.iter().flat_map(|e| e.paths.clone()));
+    }
+    let excludes = if globs.is_empty() {
         None
     } else {
-        let globs: Vec<String> = set.excludes.iter().flat_map(|e| e.paths.clone()).collect();
         Some(Arc::new(glob_set(&globs).map_err(anyhow::Error::msg)?))
     };
     let threads = thread_count(&args.common);
@@ -263,7 +369,8 @@ fn scan(args: &ScanArgs) -> Result<u8> {
         binary: args.common.binary,
     };
     let ctx = Ctx {
-        detector: &detector,
+        detector,
+        baseline: loaded.baseline.as_ref(),
         policy,
         show_secrets: args.common.show_secrets,
         findings: Mutex::new(Vec::new()),
@@ -313,7 +420,10 @@ fn scan(args: &ScanArgs) -> Result<u8> {
             Box::new(move |event| worker.visit(event))
         });
     }
-    finish(&ctx, &args.common, excluded as u64, started)
+    for n in &loaded.notes {
+        ctx.diags.push(Level::Note, n.clone());
+    }
+    finish(&ctx, &args.common, excluded as u64, started, true)
 }
 
 fn thread_count(common: &CommonArgs) -> usize {
@@ -324,9 +434,60 @@ fn thread_count(common: &CommonArgs) -> usize {
 }
 
 /// Sorts the findings, writes the report and the diagnostics, and computes the exit status.
-fn finish(ctx: &Ctx<'_>, common: &CommonArgs, excluded: u64, started: Instant) -> Result<u8> {
+fn finish(
+    ctx: &Ctx<'_>,
+    common: &CommonArgs,
+    excluded: u64,
+    started: Instant,
+    report_stale: bool,
+) -> Result<u8> {
     let mut findings = std::mem::take(&mut *ctx.findings.lock().unwrap_or_else(|e| e.into_inner()));
     report::sort(&mut findings);
+    if let Some(path) = &common.write_baseline {
+        let current: Vec<Finding> = findings
+            .iter()
+            .filter(|f| {
+                f.suppressed.is_none()
+                    || f.suppressed.as_ref().is_some_and(|s| s.kind == "baseline")
+            })
+            .cloned()
+            .collect();
+        filter::baseline::write(path, &current, ctx.baseline)
+            .with_context(|| format!("cannot write baseline {}", path.display()))?;
+    }
+    let mut suppressed = ctx.counters.suppressed.load(Ordering::Relaxed);
+    if let Some(b) = ctx.baseline {
+        for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
+            if let Some(reason) = b.accepts(f) {
+                f.suppressed =
+                    Some(Suppressed { kind: "baseline", justification: reason.to_string() });
+                suppressed += 1;
+            }
+        }
+        if !common.include_suppressed {
+            findings.retain(|f| f.suppressed.is_none());
+        }
+    }
+    if report_stale {
+        // Stale suppressions hide nothing today and may hide the wrong thing tomorrow.
+        let level = if common.strict { Level::Error } else { Level::Warning };
+        let user_entries =
+            ctx.detector.filter.usage().into_iter().filter(|u| !u.origin.starts_with("patterns/"));
+        for u in user_entries.filter(|u| u.count == 0) {
+            ctx.diags.push(
+                level,
+                format!("{}: allowlist entry `{}` suppressed nothing", u.origin, u.reason),
+            );
+        }
+        for u in
+            ctx.baseline.map(|b| b.usage()).unwrap_or_default().into_iter().filter(|u| u.count == 0)
+        {
+            ctx.diags.push(
+                level,
+                format!("{}: baseline entry ({}) matched no finding", u.origin, u.reason),
+            );
+        }
+    }
     let c = &ctx.counters;
     let stats = Stats {
         files_scanned: c.files.load(Ordering::Relaxed),
@@ -336,7 +497,7 @@ fn finish(ctx: &Ctx<'_>, common: &CommonArgs, excluded: u64, started: Instant) -
         skipped_excluded: excluded,
         skipped_special: c.special.load(Ordering::Relaxed),
         errors: c.errors.load(Ordering::Relaxed),
-        suppressed: c.suppressed.load(Ordering::Relaxed),
+        suppressed,
     };
     let to_terminal = common.output.is_none() && io::stdout().is_terminal();
     let rep = Report {
@@ -348,12 +509,13 @@ fn finish(ctx: &Ctx<'_>, common: &CommonArgs, excluded: u64, started: Instant) -
     write_report(common.format, &rep, common.output.as_deref())?;
     let mut stderr = io::stderr().lock();
     diag::render(&ctx.diags.sorted(), &mut stderr)?;
+    let reported = findings.iter().filter(|f| f.suppressed.is_none()).count();
     if !common.quiet {
-        writeln!(stderr, "{}", summary(&stats, findings.len(), started.elapsed().as_secs_f64()))?;
+        writeln!(stderr, "{}", summary(&stats, reported, started.elapsed().as_secs_f64()))?;
     }
     Ok(if ctx.diags.errored() {
         EXIT_ERROR
-    } else if findings.is_empty() {
+    } else if reported == 0 {
         EXIT_CLEAN
     } else {
         common.exit_code
@@ -410,7 +572,7 @@ fn write_report(format: Format, rep: &Report<'_>, output: Option<&Path>) -> Resu
 }
 
 fn list_rules(config: &[std::path::PathBuf], format: ListFormat) -> Result<u8> {
-    let set = load_rules(config)?;
+    let (set, _) = config::load(config, None, true)?;
     let mut out = io::BufWriter::new(io::stdout().lock());
     match format {
         ListFormat::Human => {

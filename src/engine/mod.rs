@@ -81,6 +81,7 @@ struct Verifier {
     regex: OnceLock<Result<Regex, String>>,
     source: String,
     secret_group: OnceLock<usize>,
+    group: Option<usize>,
     multiline: bool,
     min_entropy: Option<f64>,
     checksum: Option<Checksum>,
@@ -94,7 +95,9 @@ impl Verifier {
 
     fn secret_group(&self, regex: &Regex) -> usize {
         *self.secret_group.get_or_init(|| {
-            regex.group_info().to_index(regex_automata::PatternID::ZERO, "secret").unwrap_or(1)
+            self.group.unwrap_or_else(|| {
+                regex.group_info().to_index(regex_automata::PatternID::ZERO, "secret").unwrap_or(1)
+            })
         })
     }
 }
@@ -104,6 +107,8 @@ pub struct CompiledRules {
     prefilter: AhoCorasick,
     /// For each prefilter pattern, the rules that listed it as a keyword.
     keyword_rules: Vec<Vec<u32>>,
+    /// Rules without keywords (imported gitleaks rules): verified over every buffer.
+    always: Vec<u32>,
     verifiers: Vec<Verifier>,
 }
 
@@ -188,6 +193,7 @@ impl CompiledRules {
                 regex: OnceLock::new(),
                 source: r.regex.clone(),
                 secret_group: OnceLock::new(),
+                group: r.secret_group,
                 multiline: r.multiline,
                 min_entropy: r.min_entropy,
                 checksum: r.checksum,
@@ -205,7 +211,13 @@ impl CompiledRules {
                 }
             }
         }
-        Ok(CompiledRules { prefilter, keyword_rules, verifiers })
+        let always = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.keywords.is_empty())
+            .map(|(i, _)| u32::try_from(i).expect("fewer than 2^32 rules"))
+            .collect();
+        Ok(CompiledRules { prefilter, keyword_rules, always, verifiers })
     }
 
     /// Number of rules.
@@ -245,6 +257,12 @@ impl CompiledRules {
         scratch.touched.clear();
         if prefilter {
             self.collect_windows(scratch, haystack);
+            for &ri in &self.always {
+                if scratch.windows[ri as usize].is_empty() {
+                    scratch.touched.push(ri);
+                }
+                scratch.windows[ri as usize].push((0, haystack.len()));
+            }
         } else {
             for (ri, w) in scratch.windows.iter_mut().enumerate() {
                 w.push((0, haystack.len()));

@@ -32,6 +32,8 @@ pub struct Repo {
     pub handle: gix::ThreadSafeRepository,
     /// The repository has shallow boundaries: history before them is absent.
     pub shallow: bool,
+    /// The work tree, where a leakhound.toml is looked for (the git dir for a bare repository).
+    pub workdir: Option<std::path::PathBuf>,
 }
 
 /// Opens the repository containing `path` (a work tree, a `.git` directory or a bare repository).
@@ -42,7 +44,8 @@ pub fn open(path: &Path) -> Result<Repo, GitError> {
     let ctx = || path.display().to_string();
     let repo = gix::discover(path).map_err(|e| err(ctx(), format!("not a git repository: {e}")))?;
     let shallow = repo.is_shallow().map_err(|e| err(ctx(), e))?;
-    Ok(Repo { handle: repo.into_sync(), shallow })
+    let workdir = Some(repo.workdir().unwrap_or_else(|| repo.git_dir()).to_path_buf());
+    Ok(Repo { handle: repo.into_sync(), shallow, workdir })
 }
 
 /// Delta-base cache per thread handle. A history sweep decodes long delta chains of trees and

@@ -48,6 +48,9 @@ pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
         let checksum = if f.checksum_valid { "  (checksum valid)" } else { "" };
         writeln!(out, "  secret:      {}{checksum}", p.wrap("33", &f.secret))?;
         writeln!(out, "  fingerprint: {}", f.fingerprint)?;
+        if let Some(s) = &f.suppressed {
+            writeln!(out, "  suppressed:  {} ({})", s.kind, s.justification)?;
+        }
         writeln!(out)?;
     }
     Ok(())

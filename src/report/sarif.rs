@@ -93,7 +93,15 @@ struct SarifResult {
     message: Text,
     locations: Vec<Location>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<SarifSuppression>,
     properties: ResultProperties,
+}
+
+#[derive(Serialize)]
+struct SarifSuppression {
+    kind: &'static str,
+    justification: String,
 }
 
 #[derive(Serialize)]
@@ -222,6 +230,15 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
             },
         }],
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.fingerprint.clone())]),
+        suppressions: f
+            .suppressed
+            .iter()
+            .map(|s| SarifSuppression {
+                // An inline marker lives in the source; allowlists and baselines outside it.
+                kind: if s.kind == "inline" { "inSource" } else { "external" },
+                justification: s.justification.clone(),
+            })
+            .collect(),
         properties: ResultProperties {
             confidence: f.confidence.as_str(),
             secret: f.secret.clone(),

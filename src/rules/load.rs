@@ -19,6 +19,16 @@ pub struct RuleSet {
     pub allowlist: Vec<Allowlist>,
     /// Paths skipped without being read.
     pub excludes: Vec<Exclude>,
+    /// Only report in paths matching these globs (empty: everywhere); from a config file.
+    pub include_paths: Vec<String>,
+    /// Never scan or report paths matching these globs; from a config file.
+    pub exclude_paths: Vec<String>,
+    /// Environment variable with the HMAC key for fingerprints.
+    pub fingerprint_key_env: Option<String>,
+    /// Rule ids turned off, with where each was asked for.
+    pub disabled: Vec<(String, Origin)>,
+    /// Severity and entropy overrides, with where each was asked for.
+    pub overrides: Vec<(String, crate::rules::OverrideSyntax, Origin)>,
 }
 
 impl RuleSet {
@@ -34,6 +44,42 @@ impl RuleSet {
         }
         self.allowlist.extend(other.allowlist);
         self.excludes.extend(other.excludes);
+        self.include_paths.extend(other.include_paths);
+        self.exclude_paths.extend(other.exclude_paths);
+        self.fingerprint_key_env = other.fingerprint_key_env.or(self.fingerprint_key_env.take());
+        self.disabled.extend(other.disabled);
+        self.overrides.extend(other.overrides);
+    }
+
+    /// Applies `disable` and `override` entries to the rules loaded so far.
+    ///
+    /// # Errors
+    /// An entry names a rule id that does not exist; the error points at the entry.
+    pub fn apply_changes(&mut self) -> Result<(), RuleError> {
+        let unknown = |id: &str, origin: &Origin, what: &str| RuleError {
+            file: origin.file.clone(),
+            line: origin.line,
+            message: format!("{what} `{id}`: no rule has this id (see `leakhound rules list`)"),
+        };
+        for (id, origin) in std::mem::take(&mut self.disabled) {
+            let before = self.rules.len();
+            self.rules.retain(|r| r.id != id);
+            if self.rules.len() == before {
+                return Err(unknown(&id, &origin, "disable"));
+            }
+        }
+        for (id, o, origin) in std::mem::take(&mut self.overrides) {
+            let Some(rule) = self.rules.iter_mut().find(|r| r.id == id) else {
+                return Err(unknown(&id, &origin, "override"));
+            };
+            if let Some(sev) = o.severity {
+                rule.severity = sev;
+            }
+            if let Some(e) = o.min_entropy {
+                rule.min_entropy = Some(e);
+            }
+        }
+        Ok(())
     }
 
     /// Looks a rule up by id.
@@ -112,6 +158,32 @@ fn load_str_with(file: &str, text: &str, parse_patterns: bool) -> Result<RuleSet
             .map_err(|m| err(offset, format!("allowlist: {m}")))?;
         set.allowlist.push(a);
     }
+    for d in parsed.disable {
+        let line = line_of(d.span().start);
+        set.disabled.push((d.into_inner(), Origin { file: file.to_string(), line }));
+    }
+    for (id, o) in parsed.overrides {
+        let line = line_of(o.span().start);
+        let o = o.into_inner();
+        if o.min_entropy.is_some_and(|e| !(0.0..=8.0).contains(&e)) {
+            return Err(RuleError {
+                file: file.to_string(),
+                line,
+                message: format!("override `{id}`: min_entropy is outside 0.0..=8.0"),
+            });
+        }
+        set.overrides.push((id, o, Origin { file: file.to_string(), line }));
+    }
+    if let Some(paths) = parsed.paths {
+        for g in paths.include.iter().chain(&paths.exclude) {
+            check_glob(g).map_err(|m| err(0, format!("paths: {m}")))?;
+        }
+        set.include_paths = paths.include;
+        set.exclude_paths = paths.exclude;
+    }
+    if let Some(fp) = parsed.fingerprint {
+        set.fingerprint_key_env = fp.key_env;
+    }
     for entry in parsed.exclude {
         let offset = entry.span().start;
         let e = entry.into_inner();
@@ -151,7 +223,7 @@ fn valid_id(id: &str) -> bool {
 
 /// Parses `pattern` the way the engine compiles it: bytes, no Unicode classes.
 /// Returns the number of explicit capture groups and whether one is named `secret`.
-pub(crate) fn check_regex(pattern: &str) -> Result<(usize, bool), String> {
+pub fn check_regex(pattern: &str) -> Result<(usize, bool), String> {
     let hir = regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
@@ -224,6 +296,8 @@ fn validate_rule(
         multiline: s.multiline,
         paths: s.paths,
         exclude_paths: s.exclude_paths,
+        path_regex: None,
+        secret_group: None,
         references: s.references,
         remediation: s.remediation,
         examples: s.examples,
@@ -243,8 +317,14 @@ fn validate_allowlist(
     let Some(reason) = a.reason.filter(|r| !r.trim().is_empty()) else {
         return Err("every allowlist entry needs a `reason`".into());
     };
-    if a.secrets.is_empty() && a.stopwords.is_empty() && a.paths.is_empty() {
-        return Err(format!("allowlist entry `{reason}` has no secrets, stopwords or paths"));
+    if a.secrets.is_empty()
+        && a.stopwords.is_empty()
+        && a.paths.is_empty()
+        && a.fingerprints.is_empty()
+    {
+        return Err(format!(
+            "allowlist entry `{reason}` has no secrets, stopwords, paths or fingerprints"
+        ));
     }
     for r in a.secrets.iter().filter(|_| parse_patterns) {
         check_regex(r).map_err(|e| format!("allowlist `{reason}`: {e}"))?;
@@ -257,6 +337,9 @@ fn validate_allowlist(
         secrets: a.secrets,
         stopwords: a.stopwords.into_iter().map(|s| s.to_ascii_lowercase()).collect(),
         paths: a.paths,
+        rules: a.rules,
+        fingerprints: a.fingerprints,
+        path_regexes: Vec::new(),
         examples: a.examples,
         origin: Origin { file: file.to_string(), line },
     })

@@ -7,8 +7,10 @@
 mod load;
 mod syntax;
 
-pub use load::{builtin_files, load_builtin, load_file, load_str, RuleSet};
-pub use syntax::{AllowlistSyntax, ExcludeSyntax, RuleSyntax};
+pub use load::{
+    builtin_files, check_regex as check_regex_public, load_builtin, load_file, load_str, RuleSet,
+};
+pub use syntax::{AllowlistSyntax, ExcludeSyntax, OverrideSyntax, RuleSyntax};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -116,6 +118,12 @@ pub struct Allowlist {
     pub stopwords: Vec<String>,
     /// Path globs.
     pub paths: Vec<String>,
+    /// Only for these rule ids (empty: every rule). Global entries only.
+    pub rules: Vec<String>,
+    /// Exact finding fingerprints.
+    pub fingerprints: Vec<String>,
+    /// Path regexes (from gitleaks configs).
+    pub path_regexes: Vec<String>,
     /// Secrets this entry must suppress (global entries only).
     pub examples: Vec<String>,
     /// Where the entry was defined.
@@ -160,6 +168,10 @@ pub struct Rule {
     pub paths: Vec<String>,
     /// Never report in paths matching these globs.
     pub exclude_paths: Vec<String>,
+    /// Only report in paths matching this regex (from gitleaks configs).
+    pub path_regex: Option<String>,
+    /// Capture group of the secret, when not `secret` or 1 (gitleaks `secretGroup`).
+    pub secret_group: Option<usize>,
     /// Documentation links.
     pub references: Vec<String>,
     /// How to revoke and rotate the credential.

@@ -14,6 +14,45 @@ pub(crate) struct FileSyntax {
     pub(crate) allowlist: Vec<Spanned<AllowlistSyntax>>,
     #[serde(default)]
     pub(crate) exclude: Vec<Spanned<ExcludeSyntax>>,
+    /// Rule ids to turn off.
+    #[serde(default)]
+    pub(crate) disable: Vec<Spanned<String>>,
+    /// Per-rule changes, by rule id.
+    #[serde(default, rename = "override")]
+    pub(crate) overrides: std::collections::BTreeMap<String, Spanned<OverrideSyntax>>,
+    /// Path scope of the whole scan.
+    pub(crate) paths: Option<PathsSyntax>,
+    /// How fingerprints are computed.
+    pub(crate) fingerprint: Option<FingerprintSyntax>,
+}
+
+/// `[override."rule-id"]`: a built-in rule adjusted without copying it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct OverrideSyntax {
+    pub severity: Option<Severity>,
+    pub min_entropy: Option<f64>,
+}
+
+/// `[paths]`: what the scan covers.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub(crate) struct PathsSyntax {
+    #[serde(default)]
+    pub include: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// `[fingerprint]`: keyed fingerprints.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub(crate) struct FingerprintSyntax {
+    /// Environment variable holding the HMAC key.
+    pub key_env: Option<String>,
 }
 
 /// A `[[rule]]` table as written.
@@ -55,6 +94,10 @@ pub struct RuleSyntax {
 #[allow(missing_docs)]
 pub struct AllowlistSyntax {
     pub reason: Option<String>,
+    #[serde(default)]
+    pub rules: Vec<String>,
+    #[serde(default)]
+    pub fingerprints: Vec<String>,
     #[serde(default)]
     pub secrets: Vec<String>,
     #[serde(default)]

@@ -1,0 +1,76 @@
+//! Finding and reading the user's configuration: the nearest `leakhound.toml` or
+//! `.leakhound.toml` (up to the repository root), files given with `--config`, and gitleaks
+//! configs, which are translated. Hands validated rule sets to the caller; compiles nothing.
+
+pub mod gitleaks;
+
+use crate::rules::{self, RuleSet};
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+
+/// Config file names looked for, in order.
+pub const NAMES: [&str; 2] = ["leakhound.toml", ".leakhound.toml"];
+
+/// The nearest config file at or above `start`, stopping at the repository root (a directory
+/// holding `.git`) or the file system root.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(start).ok()?;
+    let mut dir = if start.is_dir() { start.as_path() } else { start.parent()? };
+    loop {
+        for name in NAMES {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+        if dir.join(".git").exists() {
+            return None;
+        }
+        dir = dir.parent()?;
+    }
+}
+
+/// Loads the built-in rules plus the configuration: `files` if any, else the file discovered
+/// from `discover_from` (unless `no_config`). Applies `disable` and `override` entries.
+/// Returns the set and notes to show (untranslatable parts of a gitleaks config).
+///
+/// # Errors
+/// A file cannot be read or is invalid; the message names the file and line.
+pub fn load(
+    files: &[PathBuf],
+    discover_from: Option<&Path>,
+    no_config: bool,
+) -> Result<(RuleSet, Vec<String>)> {
+    let mut set = rules::load_builtin().context("built-in rules are broken")?;
+    let mut notes = Vec::new();
+    let discovered;
+    let files: &[PathBuf] = if !files.is_empty() || no_config {
+        files
+    } else {
+        discovered = discover_from.and_then(discover).into_iter().collect::<Vec<_>>();
+        &discovered
+    };
+    for path in files {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read config file", path.display()))?;
+        let file = path.display().to_string();
+        let user = if gitleaks::is_gitleaks(&text) {
+            let (user, untranslated) = gitleaks::translate(&file, &text)?;
+            notes.extend(untranslated);
+            if !user.keep_builtin {
+                set.rules.retain(|r| !r.origin.file.starts_with("patterns/"));
+            }
+            user.set
+        } else {
+            rules::load_str(&file, &text)?
+        };
+        for r in &user.rules {
+            crate::engine::compile_regex(&[&r.regex]).map_err(|e| {
+                anyhow::anyhow!("{}: rule `{}`: cannot compile regex: {e}", r.origin, r.id)
+            })?;
+        }
+        set.merge(user);
+    }
+    set.apply_changes()?;
+    Ok((set, notes))
+}
