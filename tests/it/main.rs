@@ -6,4 +6,5 @@ mod git; // staged, range and history scans of real repositories
 mod harness; // TempTree and Cmd: run the binary, check exit code and output
 mod rules; // every built-in rule's examples through the whole pipeline
 mod sarif; // SARIF reports validated against the official 2.1.0 schema
+mod suppress; // config files, allowlists, inline markers, baselines, gitleaks configs
 mod walk; // .gitignore, hidden files, .git/, symlinks, FIFOs, binary, big and odd files
