@@ -27,6 +27,9 @@ pub enum Command {
     /// List or check the detection rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Work with baseline files.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
 }
 
 /// `rules` subcommands.
@@ -46,6 +49,29 @@ pub enum RulesCommand {
     Check {
         /// Rule files to check.
         files: Vec<PathBuf>,
+    },
+}
+
+/// `baseline` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Turn the entries of a .gitleaksignore into a content baseline: scans PATH (or, with
+    /// --git, its history) and writes the findings the .gitleaksignore suppresses.
+    Convert {
+        /// The directory or repository whose .gitleaksignore is converted.
+        #[arg(value_name = "PATH", default_value = ".")]
+        path: PathBuf,
+        /// Scan the git history (for entries with commit ids) instead of the files.
+        #[arg(long)]
+        git: bool,
+        /// The baseline to write.
+        #[arg(
+            short = 'o',
+            long = "output",
+            value_name = "FILE",
+            default_value = "leakhound-baseline.toml"
+        )]
+        output: PathBuf,
     },
 }
 
@@ -124,6 +150,9 @@ pub struct CommonArgs {
     /// Make allowlist and baseline entries that suppressed nothing an error (exit 2).
     #[arg(long)]
     pub strict: bool,
+    /// Set by `baseline convert`: write the findings a .gitleaksignore suppresses to FILE.
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub convert_gitleaksignore: Option<PathBuf>,
     /// Skip files larger than SIZE (bytes, or with K/M/G suffix).
     #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
     pub max_file_size: u64,

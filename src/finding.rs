@@ -43,6 +43,9 @@ pub struct Finding {
     /// Path-independent fingerprint (rule and secret), for baselines that ignore paths.
     #[serde(skip)]
     pub secret_fingerprint: String,
+    /// Hex SHA-256 of the secret value (matches betterleaks value fingerprints); never serialized.
+    #[serde(skip)]
+    pub secret_sha256: String,
     /// Set when the finding was suppressed and the user asked to see suppressed findings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppressed>,
@@ -156,6 +159,7 @@ impl Finding {
             checksum_valid: p.checksum_valid,
             fingerprint: fingerprint_keyed(p.key, &p.rule.id, p.path, p.secret),
             secret_fingerprint: secret_fingerprint(p.key, &p.rule.id, p.secret),
+            secret_sha256: Sha256::digest(p.secret).iter().map(|b| format!("{b:02x}")).collect(),
             suppressed: None,
             git: None,
             occurrences: Vec::new(),

@@ -156,6 +156,7 @@ fn run(
     let ctx = Ctx {
         detector,
         baseline: loaded.baseline.as_ref(),
+        gitleaks_ignore: loaded.gitleaks_ignore.as_ref(),
         policy: Policy {
             max_size: common.max_file_size,
             mmap_threshold: None,

@@ -5,9 +5,11 @@
 mod git;
 
 use crate::config;
-use crate::filter::{self, baseline::Baseline};
+use crate::filter::{self, baseline::Baseline, gitleaksignore::GitleaksIgnore};
 
-use crate::cli::{ColorChoice, Command, CommonArgs, Format, ListFormat, RulesCommand, ScanArgs};
+use crate::cli::{
+    BaselineCommand, ColorChoice, Command, CommonArgs, Format, ListFormat, RulesCommand, ScanArgs,
+};
 use crate::diag::{self, Diagnostics, Level};
 use crate::engine::{Compile, CompiledRules, Scratch};
 use crate::filter::{glob_set, Filter, FilterOptions, Suppression};
@@ -17,6 +19,7 @@ use crate::report::{self, Report, Stats};
 use crate::rules::{self, Rule, RuleSet};
 use crate::source::{self, Content, Policy, Skip};
 use anyhow::{Context, Result};
+use clap::Parser;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -40,6 +43,13 @@ pub fn run(command: Command) -> Result<u8> {
         Command::Git(args) => git::history(&args),
         Command::Rules(RulesCommand::List { config, format }) => list_rules(&config, format),
         Command::Rules(RulesCommand::Check { files }) => check_rules(&files),
+        Command::Baseline(BaselineCommand::Convert { path, git, output }) => {
+            let out = output.to_string_lossy().into_owned();
+            let target = path.to_string_lossy().into_owned();
+            let mode = if git { "git" } else { "scan" };
+            let argv = ["leakhound", mode, &target, "-q", "--convert-gitleaksignore", &out];
+            run(crate::cli::Cli::try_parse_from(argv)?.command)
+        }
     }
 }
 
@@ -50,13 +60,25 @@ struct Loaded {
     /// Things in the config that were not applied (untranslatable gitleaks settings).
     notes: Vec<String>,
     baseline: Option<Baseline>,
+    gitleaks_ignore: Option<GitleaksIgnore>,
 }
 
 /// Loads the built-in rules and the configuration (given, or discovered from
 /// `discover_from`), compiles them, and reads the baseline: every user error surfaces before
 /// the scan starts, naming its file and line.
 fn load(common: &CommonArgs, discover_from: Option<&Path>, compile: Compile) -> Result<Loaded> {
-    let (set, notes) = config::load(&common.config, discover_from, common.no_config)?;
+    let (set, mut notes) = config::load(&common.config, discover_from, common.no_config)?;
+    let mut gitleaks_ignore = None;
+    let ignore_file = if common.no_config {
+        None
+    } else {
+        discover_from.and_then(|d| config::discover_named(d, &[".gitleaksignore"]))
+    };
+    if let Some(path) = ignore_file {
+        let (g, n) = GitleaksIgnore::load(&path).map_err(anyhow::Error::msg)?;
+        notes.extend(n);
+        gitleaks_ignore = Some(g);
+    }
     let opts = SuppressionOptions {
         inline: !common.no_inline_allow,
         include_suppressed: common.include_suppressed,
@@ -68,7 +90,7 @@ fn load(common: &CommonArgs, discover_from: Option<&Path>, compile: Compile) -> 
         .map(|p| Baseline::load(p, common.baseline_ignore_path))
         .transpose()
         .map_err(anyhow::Error::msg)?;
-    Ok(Loaded { set, detector, notes, baseline })
+    Ok(Loaded { set, detector, notes, baseline, gitleaks_ignore })
 }
 
 /// Rules compiled for detection, and their filter: everything [`detect`] needs.
@@ -228,6 +250,7 @@ struct Counters {
 struct Ctx<'a> {
     detector: &'a Detector,
     baseline: Option<&'a Baseline>,
+    gitleaks_ignore: Option<&'a GitleaksIgnore>,
     policy: Policy,
     show_secrets: bool,
     findings: Mutex<Vec<Finding>>,
@@ -371,6 +394,7 @@ fn scan(args: &ScanArgs) -> Result<u8> {
     let ctx = Ctx {
         detector,
         baseline: loaded.baseline.as_ref(),
+        gitleaks_ignore: loaded.gitleaks_ignore.as_ref(),
         policy,
         show_secrets: args.common.show_secrets,
         findings: Mutex::new(Vec::new()),
@@ -456,17 +480,31 @@ fn finish(
             .with_context(|| format!("cannot write baseline {}", path.display()))?;
     }
     let mut suppressed = ctx.counters.suppressed.load(Ordering::Relaxed);
-    if let Some(b) = ctx.baseline {
-        for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
-            if let Some(reason) = b.accepts(f) {
-                f.suppressed =
-                    Some(Suppressed { kind: "baseline", justification: reason.to_string() });
-                suppressed += 1;
-            }
+    for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
+        let by_baseline =
+            ctx.baseline.and_then(|b| b.accepts(f)).map(|r| ("baseline", r.to_string()));
+        let by_ignore =
+            || ctx.gitleaks_ignore.and_then(|g| g.ignores(f)).map(|r| ("gitleaksignore", r));
+        if let Some((kind, justification)) = by_baseline.or_else(by_ignore) {
+            f.suppressed = Some(Suppressed { kind, justification });
+            suppressed += 1;
         }
-        if !common.include_suppressed {
-            findings.retain(|f| f.suppressed.is_none());
-        }
+    }
+    if let Some(path) = &common.convert_gitleaksignore {
+        // `baseline convert`: what the .gitleaksignore suppressed becomes a content baseline.
+        let matched: Vec<Finding> = findings
+            .iter()
+            .filter(|f| f.suppressed.as_ref().is_some_and(|s| s.kind == "gitleaksignore"))
+            .cloned()
+            .collect();
+        filter::baseline::write(path, &matched, None)
+            .with_context(|| format!("cannot write baseline {}", path.display()))?;
+        let mut stderr = io::stderr().lock();
+        writeln!(stderr, "leakhound: wrote {} entries to {}", matched.len(), path.display())?;
+        return Ok(if ctx.diags.errored() { EXIT_ERROR } else { EXIT_CLEAN });
+    }
+    if !common.include_suppressed {
+        findings.retain(|f| f.suppressed.is_none());
     }
     if report_stale {
         // Stale suppressions hide nothing today and may hide the wrong thing tomorrow.

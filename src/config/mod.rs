@@ -14,10 +14,15 @@ pub const NAMES: [&str; 2] = ["leakhound.toml", ".leakhound.toml"];
 /// The nearest config file at or above `start`, stopping at the repository root (a directory
 /// holding `.git`) or the file system root.
 pub fn discover(start: &Path) -> Option<PathBuf> {
+    discover_named(start, &NAMES)
+}
+
+/// The nearest file called one of `names` at or above `start`, up to the repository root.
+pub fn discover_named(start: &Path, names: &[&str]) -> Option<PathBuf> {
     let start = std::fs::canonicalize(start).ok()?;
     let mut dir = if start.is_dir() { start.as_path() } else { start.parent()? };
     loop {
-        for name in NAMES {
+        for name in names {
             let candidate = dir.join(name);
             if candidate.is_file() {
                 return Some(candidate);

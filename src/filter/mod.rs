@@ -7,6 +7,7 @@
 
 pub mod added;
 pub mod baseline;
+pub mod gitleaksignore;
 pub mod inline;
 
 use crate::engine::compile_regex;

@@ -315,7 +315,7 @@ fn validate_allowlist(
 ) -> Result<Allowlist, String> {
     let a = entry.into_inner();
     let Some(reason) = a.reason.filter(|r| !r.trim().is_empty()) else {
-        return Err("every allowlist entry needs a `reason`".into());
+        return Err("every allowlist entry needs a `reason`\n  help: say why these values are safe to ignore, e.g. reason = \"revoked token used by tests\"".into());
     };
     if a.secrets.is_empty()
         && a.stopwords.is_empty()

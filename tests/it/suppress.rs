@@ -319,3 +319,30 @@ paths = ["**/fixtures/**"]
     assert_eq!(rule_ids(&theirs), rule_ids(&ours), "{}", theirs.stderr());
     assert!(theirs.stderr().contains("`commits` is not translated"), "{}", theirs.stderr());
 }
+
+#[test]
+fn gitleaksignore_entries_apply_and_convert_to_a_baseline() {
+    use sha2::Digest;
+    let t = TempTree::new();
+    t.write("a.txt", format!("x\n{GITHUB_TOKEN}\n"));
+    t.write("b.txt", format!("{GITHUB_TOKEN_2}\n"));
+    t.write("c.txt", "AKIAZ7Q3XB8LM2VN7RT5\n");
+    let value: String = sha2::Sha256::digest(GITHUB_TOKEN_2.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    // A positional entry (file:rule:line) and a content entry (SHA-256 of the secret value).
+    t.write(".gitleaksignore", format!("# accepted\na.txt:github-pat:2\n{value}\n"));
+    let r = t.run(&["scan", "-f", "json"]);
+    assert_eq!(rule_ids(&r), vec![("aws.access-key-id".into(), "c.txt".into(), 1)]);
+    assert!(r.stderr().contains("leakhound baseline convert"), "{}", r.stderr());
+    let r = t.run(&["baseline", "convert", ".", "-o", "converted.toml"]);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let text = std::fs::read_to_string(t.path().join("converted.toml")).unwrap();
+    assert_eq!(text.matches("[[finding]]").count(), 2, "{text}");
+    std::fs::remove_file(t.path().join(".gitleaksignore")).unwrap();
+    // The content baseline does the same job, and survives edits above the secret.
+    t.write("a.txt", format!("x\ny\nz\n{GITHUB_TOKEN}\n"));
+    let r = t.run(&["scan", "-q", "-f", "json", "--baseline", "converted.toml"]);
+    assert_eq!(rule_ids(&r), vec![("aws.access-key-id".into(), "c.txt".into(), 1)]);
+}

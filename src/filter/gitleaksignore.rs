@@ -1,0 +1,105 @@
+//! Reading a gitleaks `.gitleaksignore` for migration. Content entries (the SHA-256 of a secret
+//! value, as betterleaks writes them, or a leakhound fingerprint) apply directly. Positional
+//! entries (`commit:file:rule:line` or `file:rule:line`) tie a suppression to a line number, so
+//! they go stale on the next edit; they are applied as best effort, by path and line (and commit
+//! when given), since gitleaks rule ids differ from leakhound's, and `leakhound baseline convert`
+//! turns them into a content baseline.
+
+use crate::finding::Finding;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+struct Positional {
+    commit: Option<String>,
+    path: String,
+    line: usize,
+}
+
+/// The entries of one `.gitleaksignore`.
+pub struct GitleaksIgnore {
+    file: String,
+    content: Vec<String>,
+    positional: Vec<Positional>,
+    positional_hits: AtomicUsize,
+}
+
+impl GitleaksIgnore {
+    /// Reads `path`. Lines that are neither form are returned as notes.
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub fn load(path: &Path) -> Result<(GitleaksIgnore, Vec<String>), String> {
+        let file = path.display().to_string();
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read: {e}"))?;
+        let mut g = GitleaksIgnore {
+            file: file.clone(),
+            content: Vec::new(),
+            positional: Vec::new(),
+            positional_hits: AtomicUsize::new(0),
+        };
+        let mut notes = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if line.bytes().all(|b| b.is_ascii_hexdigit()) && (line.len() == 32 || line.len() == 64)
+            {
+                g.content.push(line.to_ascii_lowercase());
+                continue;
+            }
+            let parts: Vec<&str> = line.split(':').collect();
+            let parsed = match parts.as_slice() {
+                [commit, path @ .., _rule, lineno]
+                    if commit.len() >= 7
+                        && commit.bytes().all(|b| b.is_ascii_hexdigit())
+                        && !path.is_empty() =>
+                {
+                    lineno.parse().ok().map(|l| Positional {
+                        commit: Some(commit.to_ascii_lowercase()),
+                        path: path.join(":"),
+                        line: l,
+                    })
+                }
+                [path @ .., _rule, lineno] if !path.is_empty() => lineno
+                    .parse()
+                    .ok()
+                    .map(|l| Positional { commit: None, path: path.join(":"), line: l }),
+                _ => None,
+            };
+            match parsed {
+                Some(p) => g.positional.push(p),
+                None => {
+                    notes.push(format!("{file}:{}: not a gitleaks ignore entry, skipped", n + 1))
+                }
+            }
+        }
+        if !g.positional.is_empty() {
+            notes.push(format!(
+                "{file}: {} positional entries (file:rule:line) are applied by path and line only and go stale on \
+                 the next edit; convert them to a content baseline with `leakhound baseline convert`",
+                g.positional.len()
+            ));
+        }
+        Ok((g, notes))
+    }
+
+    /// Why `f` is ignored, if it is.
+    pub fn ignores(&self, f: &Finding) -> Option<String> {
+        if self.content.iter().any(|c| *c == f.secret_sha256 || *c == f.fingerprint) {
+            return Some(format!("content entry in {}", self.file));
+        }
+        let commit = f.git.as_ref().map(|g| g.commit.as_str());
+        let hit = self.positional.iter().any(|p| {
+            p.path == f.path
+                && (p.line >= f.line && p.line <= f.end_line)
+                && p.commit.as_deref().is_none_or(|c| commit.is_some_and(|fc| fc.starts_with(c)))
+        });
+        if hit {
+            self.positional_hits.fetch_add(1, Ordering::Relaxed);
+            return Some(format!("positional entry in {}", self.file));
+        }
+        None
+    }
+}
