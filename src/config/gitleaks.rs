@@ -88,7 +88,7 @@ pub fn translate(file: &str, text: &str) -> Result<(Translated, Vec<String>), Ru
             ));
             continue;
         };
-        let (captures, _) = crate::rules::check_regex_public(regex)
+        let (captures, _) = crate::rules::check_regex(regex)
             .map_err(|m| err(o.line, format!("rule `{gid}`: {m}")))?;
         let secret_group = r
             .get("secretGroup")

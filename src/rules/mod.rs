@@ -7,9 +7,7 @@
 mod load;
 mod syntax;
 
-pub use load::{
-    builtin_files, check_regex as check_regex_public, load_builtin, load_file, load_str, RuleSet,
-};
+pub use load::{builtin_files, check_regex, load_builtin, load_file, load_str, RuleSet};
 pub use syntax::{AllowlistSyntax, ExcludeSyntax, OverrideSyntax, RuleSyntax};
 
 use serde::{Deserialize, Serialize};

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// Runs git in `dir` with a fixed identity and clock, so commits are reproducible.
-fn git(dir: &Path, args: &[&str]) -> String {
+pub fn git(dir: &Path, args: &[&str]) -> String {
     git_at(dir, args, "2024-01-02T03:04:05Z")
 }
 

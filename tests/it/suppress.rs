@@ -1,8 +1,8 @@
 //! Suppression: config files, allowlists with reasons, inline markers, content baselines that
 //! survive rebases, stale-entry reports, and gitleaks config translation.
 
+use crate::git::git;
 use crate::harness::*;
-use std::path::Path;
 use std::process::Command;
 
 const GH: &str = "github.pat-classic";
@@ -139,20 +139,6 @@ fn allowlist_by_fingerprint_and_rule_target() {
     );
     let r = t.run(&["scan", "-q", "-f", "json"]);
     assert_eq!(rule_ids(&r), vec![(GH.into(), "a.txt".into(), 2)]);
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "Ada")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-        .env("GIT_COMMITTER_NAME", "Ada")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
