@@ -151,6 +151,9 @@ impl Finding {
             end_column: p.end.1,
             secret: if p.show_secret {
                 String::from_utf8_lossy(p.secret).into_owned()
+            } else if p.rule.confidence == Confidence::Low {
+                // Generic rules catch passwords: not even a prefix of one is shown.
+                format!("…[{} chars]", p.secret.len())
             } else {
                 redact(p.secret)
             },
@@ -252,32 +255,42 @@ pub struct LineCounter<'a> {
     pos: usize,
     line: usize,
     line_start: usize,
+    /// Column (0-based, in code points) of `pos` on its line.
+    column: usize,
 }
 
 impl<'a> LineCounter<'a> {
     /// Starts at the beginning of `hay`.
     pub fn new(hay: &'a [u8]) -> LineCounter<'a> {
-        LineCounter { hay, pos: 0, line: 1, line_start: 0 }
+        LineCounter { hay, pos: 0, line: 1, line_start: 0, column: 0 }
     }
 
-    /// The position of `offset`, which must not be smaller than the previous offset asked for.
+    /// The position of `offset`. Offsets should not decrease from call to call (matches come
+    /// sorted); one that does restarts from the line it is on.
     pub fn locate(&mut self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.hay.len());
         if offset < self.pos {
-            // Out-of-order request: start over (rare; matches come sorted).
-            *self = LineCounter::new(self.hay);
+            // Restart at the start of the current line if the offset is on it, else from the
+            // beginning: never worse than one pass.
+            if offset >= self.line_start {
+                self.pos = self.line_start;
+                self.column = 0;
+            } else {
+                *self = LineCounter::new(self.hay);
+            }
         }
         let chunk = &self.hay[self.pos..offset];
-        let newlines = memchr::memchr_iter(b'\n', chunk).count();
-        if newlines > 0 {
-            self.line += newlines;
-            let last = memchr::memrchr(b'\n', chunk).unwrap_or(0);
-            self.line_start = self.pos + last + 1;
+        let code_points = |b: &[u8]| b.iter().filter(|&&c| c & 0xC0 != 0x80).count();
+        match memchr::memrchr(b'\n', chunk) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', chunk).count();
+                self.line_start = self.pos + last + 1;
+                self.column = code_points(&self.hay[self.line_start..offset]);
+            }
+            None => self.column += code_points(chunk),
         }
         self.pos = offset;
-        let column =
-            self.hay[self.line_start..offset].iter().filter(|&&b| b & 0xC0 != 0x80).count();
-        (self.line, column + 1)
+        (self.line, self.column + 1)
     }
 }
 

@@ -173,7 +173,7 @@ fn run(
     let threads = thread_count(common);
     let progress = Progress::default();
     let show_progress = !common.quiet && std::io::stderr().is_terminal();
-    let (tx, rx) = mpsc::sync_channel::<Vec<BlobItem>>(threads * 4);
+    let (tx, rx) = mpsc::sync_channel::<Vec<BlobItem>>(threads.saturating_mul(4));
     let rx = Mutex::new(rx);
     let (listed, pending) = std::thread::scope(|s| {
         let mut workers = Vec::new();
@@ -206,8 +206,17 @@ fn run(
         let listed = produce(repo, blobs, &tx, &progress);
         drop(tx);
         progress.listing_done.store(true, Ordering::Relaxed);
-        let pending: Vec<PendingFinding> =
-            workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect();
+        let mut pending: Vec<PendingFinding> = Vec::new();
+        let mut crashed = false;
+        for w in workers {
+            match w.join() {
+                Ok(found) => pending.extend(found),
+                Err(_) => crashed = true,
+            }
+        }
+        if crashed {
+            ctx.diags.push(Level::Error, "a scanning thread crashed; some blobs were not scanned");
+        }
         progress.done.store(true, Ordering::Relaxed);
         (listed, pending)
     });

@@ -229,10 +229,14 @@ impl Detector {
     }
 }
 
-/// The line (without its terminator) that contains byte `at`.
+/// The line (without its terminator) that contains byte `at`, at most 4 KiB either side: an
+/// inline marker sits near its secret, and a 64 MiB line must not be rescanned per match.
 fn line_at(bytes: &[u8], at: usize) -> &[u8] {
-    let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
-    let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+    const REACH: usize = 4096;
+    let lo = at.saturating_sub(REACH);
+    let hi = (at + REACH).min(bytes.len());
+    let start = memchr::memrchr(b'\n', &bytes[lo..at]).map_or(lo, |i| lo + i + 1);
+    let end = memchr::memchr(b'\n', &bytes[at..hi]).map_or(hi, |i| at + i);
     &bytes[start..end]
 }
 

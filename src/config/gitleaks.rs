@@ -206,6 +206,17 @@ fn translate_allowlist(
         .map_or_else(|| format!("imported from gitleaks ({owner})"), str::to_string);
     let target = a.get("regexTarget").and_then(Value::as_str).unwrap_or("secret");
     let mut regexes = strings(a.get("regexes"));
+    let and =
+        a.get("condition").and_then(Value::as_str).is_some_and(|c| c.eq_ignore_ascii_case("AND"));
+    let untranslatable =
+        (target != "secret" && !regexes.is_empty()) || !strings(a.get("commits")).is_empty();
+    if and && untranslatable {
+        // Dropping one criterion of an AND would make the rest suppress more than gitleaks does.
+        notes.push(format!(
+            "{file}: {owner}: condition = \"AND\" with `commits` or regexTarget = {target:?} is not translated; the entry is skipped"
+        ));
+        return Vec::new();
+    }
     if target != "secret" && !regexes.is_empty() {
         notes.push(format!(
             "{file}: {owner}: regexTarget = {target:?} is not translated (leakhound allowlist regexes match the secret); {} regexes dropped",

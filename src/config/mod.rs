@@ -17,22 +17,25 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
     discover_named(start, &NAMES)
 }
 
-/// The nearest file called one of `names` at or above `start`, up to the repository root.
+/// The nearest file called one of `names` at or above `start`, up to the repository root (a
+/// directory holding `.git`). Outside a repository only `start` itself is looked at: a config
+/// in some parent directory (`/tmp`, a home directory) is nothing the scanned tree asked for.
 pub fn discover_named(start: &Path, names: &[&str]) -> Option<PathBuf> {
     let start = std::fs::canonicalize(start).ok()?;
-    let mut dir = if start.is_dir() { start.as_path() } else { start.parent()? };
-    loop {
+    let start = if start.is_dir() { start } else { start.parent()?.to_path_buf() };
+    let in_repo = start.ancestors().any(|d| d.join(".git").exists());
+    for dir in start.ancestors() {
         for name in names {
             let candidate = dir.join(name);
             if candidate.is_file() {
                 return Some(candidate);
             }
         }
-        if dir.join(".git").exists() {
+        if !in_repo || dir.join(".git").exists() {
             return None;
         }
-        dir = dir.parent()?;
     }
+    None
 }
 
 /// Loads the built-in rules plus the configuration: `files` if any, else the file discovered
@@ -77,5 +80,6 @@ pub fn load(
         set.merge(user);
     }
     set.apply_changes()?;
+    rules::check_unique_ids(&set.rules)?;
     Ok((set, notes))
 }

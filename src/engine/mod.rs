@@ -86,6 +86,9 @@ struct Verifier {
     min_entropy: Option<f64>,
     checksum: Option<Checksum>,
     generic: bool,
+    /// The rule only reports in some paths, so its match may be dropped later: it must not
+    /// shadow a generic match.
+    scoped: bool,
 }
 
 impl Verifier {
@@ -198,6 +201,7 @@ impl CompiledRules {
                 min_entropy: r.min_entropy,
                 checksum: r.checksum,
                 generic: r.is_generic(),
+                scoped: !r.paths.is_empty() || r.path_regex.is_some(),
             })
             .collect();
         if compile == Compile::Eager {
@@ -294,14 +298,21 @@ impl CompiledRules {
             input.set_start(hit.start() + 1);
             for &ri in &self.keyword_rules[hit.pattern().as_usize()] {
                 let windows = &mut scratch.windows[ri as usize];
-                if windows.last().is_some_and(|&(_, end)| end >= hit.end()) {
-                    continue; // already covered by this rule's previous window
+                // Cheap skip for a hit whose whole line the previous window already covers
+                // (a newline, not the reach limit, ended that window).
+                if windows.last().is_some_and(|&(_, end)| {
+                    end >= hit.end() && end < hay.len() && hay[end] == b'\n'
+                }) {
+                    continue;
+                }
+                let w = window(hay, hit.start(), hit.end(), self.verifiers[ri as usize].multiline);
+                if windows.last().is_some_and(|&(start, end)| start <= w.0 && end >= w.1) {
+                    continue;
                 }
                 if windows.is_empty() {
                     scratch.touched.push(ri);
                 }
-                let multiline = self.verifiers[ri as usize].multiline;
-                windows.push(window(hay, hit.start(), hit.end(), multiline));
+                windows.push(w);
             }
         }
     }
@@ -319,7 +330,13 @@ impl CompiledRules {
                 regex.search_captures_with(cache, &input, caps);
                 let Some(m) = caps.get_match() else { break };
                 pos = if m.is_empty() { m.end() + 1 } else { m.end() };
-                let Some(secret) = caps.get_group(group) else { continue };
+                // Group 0 (imported gitleaks rules): the first capture group that took part.
+                let secret = if group == 0 {
+                    (1..caps.group_len()).find_map(|g| caps.get_group(g))
+                } else {
+                    caps.get_group(group)
+                };
+                let Some(secret) = secret else { continue };
                 if secret.is_empty() {
                     continue;
                 }
@@ -383,8 +400,11 @@ fn drop_shadowed_generic(matches: &mut Vec<RawMatch>, verifiers: &[Verifier]) {
     if !matches.iter().any(|m| verifiers[m.rule].generic) {
         return;
     }
-    let specific: Vec<(usize, usize)> =
-        matches.iter().filter(|m| !verifiers[m.rule].generic).map(|m| m.secret).collect();
+    let specific: Vec<(usize, usize)> = matches
+        .iter()
+        .filter(|m| !verifiers[m.rule].generic && !verifiers[m.rule].scoped)
+        .map(|m| m.secret)
+        .collect();
     matches.retain(|m| {
         !verifiers[m.rule].generic || !specific.iter().any(|s| s.0 < m.secret.1 && m.secret.0 < s.1)
     });

@@ -17,6 +17,14 @@ impl Paint {
     }
 }
 
+/// Replaces control characters (a path or a commit author could carry terminal escapes that
+/// rewrite a CI log) with `\u{..}` escapes.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() })
+        .collect()
+}
+
 pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let p = Paint { on: report.color };
     for f in report.findings {
@@ -40,13 +48,25 @@ pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
         };
         writeln!(out, "  {}", p.wrap("36", &location))?;
         if let Some(g) = &f.git {
-            writeln!(out, "  commit:      {} {} <{}> {}", g.commit, g.author, g.email, g.date)?;
+            writeln!(
+                out,
+                "  commit:      {} {} <{}> {}",
+                g.commit,
+                clean(&g.author),
+                clean(&g.email),
+                g.date
+            )?;
         }
         for o in &f.occurrences {
-            writeln!(out, "  also in:     {}:{}", &o.commit[..o.commit.len().min(12)], o.path)?;
+            writeln!(
+                out,
+                "  also in:     {}:{}",
+                &o.commit[..o.commit.len().min(12)],
+                clean(&o.path)
+            )?;
         }
         let checksum = if f.checksum_valid { "  (checksum valid)" } else { "" };
-        writeln!(out, "  secret:      {}{checksum}", p.wrap("33", &f.secret))?;
+        writeln!(out, "  secret:      {}{checksum}", p.wrap("33", &clean(&f.secret)))?;
         writeln!(out, "  fingerprint: {}", f.fingerprint)?;
         if let Some(s) = &f.suppressed {
             writeln!(out, "  suppressed:  {} ({})", s.kind, s.justification)?;

@@ -216,7 +216,13 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
         rule_index,
         level: level(f.severity),
         message: Text {
-            text: format!("{} found: {} (redacted: {})", f.rule_name, f.path, f.secret),
+            text: format!(
+                "{} found: {} ({}: {})",
+                f.rule_name,
+                f.path,
+                if f.redacted { "redacted" } else { "secret" },
+                f.secret
+            ),
         },
         locations: vec![Location {
             physical_location: PhysicalLocation {

@@ -152,6 +152,7 @@ fn load_str_with(file: &str, text: &str, parse_patterns: bool) -> Result<RuleSet
             .map_err(|message| err(offset, format!("rule `{id}`: {message}")))?;
         set.rules.push(rule);
     }
+    check_unique(&set.rules)?;
     for entry in parsed.allowlist {
         let offset = entry.span().start;
         let a = validate_allowlist(entry, file, line_of(offset), parse_patterns)
@@ -197,6 +198,15 @@ fn load_str_with(file: &str, text: &str, parse_patterns: bool) -> Result<RuleSet
         set.excludes.push(Exclude { reason, paths: e.paths, examples: e.examples });
     }
     Ok(set)
+}
+
+/// Checks that no two rules share an id (user rules replace built-in ones of the same id on
+/// merge; two rules of one file, or two translated gitleaks ids, must not collide).
+///
+/// # Errors
+/// The second rule with a repeated id.
+pub fn check_unique_ids(rules: &[Rule]) -> Result<(), RuleError> {
+    check_unique(rules)
 }
 
 fn check_unique(rules: &[Rule]) -> Result<(), RuleError> {

@@ -7,7 +7,9 @@
 mod load;
 mod syntax;
 
-pub use load::{builtin_files, check_regex, load_builtin, load_file, load_str, RuleSet};
+pub use load::{
+    builtin_files, check_regex, check_unique_ids, load_builtin, load_file, load_str, RuleSet,
+};
 pub use syntax::{AllowlistSyntax, ExcludeSyntax, OverrideSyntax, RuleSyntax};
 
 use serde::{Deserialize, Serialize};

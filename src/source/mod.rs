@@ -104,7 +104,7 @@ pub fn load<'a>(
     }
     buf.clear();
     // The file may grow between metadata() and read: never read past the size limit.
-    let mut reader = file.take(policy.max_size + 1);
+    let mut reader = file.take(policy.max_size.saturating_add(1));
     if !policy.binary {
         // Sniff the head first, so a large binary file costs one small read, not a full one.
         (&mut reader).take(BINARY_SNIFF as u64).read_to_end(buf)?;

@@ -51,6 +51,7 @@ fn include_suppressed_marks_them_and_keeps_the_exit_code() {
 #[test]
 fn config_file_is_discovered_and_can_be_ignored() {
     let t = TempTree::new();
+    git(t.path(), &["init", "-q"]);
     t.write(
         "leakhound.toml",
         "[[allowlist]]\nreason = \"fixtures hold revoked test tokens\"\npaths = [\"tests/fixtures/**\"]\n",
@@ -59,9 +60,13 @@ fn config_file_is_discovered_and_can_be_ignored() {
     t.write("src/app.py", format!("T = '{GITHUB_TOKEN_2}'\n"));
     let r = t.run(&["scan", "-q", "-f", "json"]);
     assert_eq!(rule_ids(&r), vec![(GH.into(), "src/app.py".into(), 1)]);
-    // Discovered from a subdirectory too, up to the repository root.
+    // Discovered from a subdirectory too, up to the repository root...
     let r = t.run(&["scan", "-q", "-f", "json", "tests"]);
     assert_eq!(r.code(), 0, "{}", r.stdout());
+    // ...but outside a repository, a config in a parent directory is not picked up.
+    std::fs::remove_dir_all(t.path().join(".git")).unwrap();
+    let r = t.run(&["scan", "-q", "-f", "json", "tests"]);
+    assert_eq!(r.code(), 1, "{}", r.stdout());
     let r = t.run(&["scan", "-q", "-f", "json", "--no-config"]);
     assert_eq!(r.findings().len(), 2);
     // .leakhound.toml works the same.

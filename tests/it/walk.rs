@@ -174,3 +174,24 @@ fn non_utf8_paths_are_scanned_and_shown_lossily() {
     assert_eq!(r.code(), 1, "{}", r.stderr());
     assert_eq!(paths(&r), vec!["caf\u{fffd}.txt"]);
 }
+
+#[test]
+fn a_secret_past_the_first_keyword_windows_reach_is_found() {
+    // Regression: a later keyword hit was skipped when an earlier window covered the keyword
+    // but not the secret after it, on a line longer than the window reach.
+    let t = TempTree::new();
+    let line = format!("ghp_ {} {GITHUB_TOKEN}\n", "-".repeat(4076));
+    t.write("long.txt", &line);
+    let r = t.run(&["scan", "-q", "-f", "json"]);
+    assert_eq!(r.findings(), vec![("github.pat-classic".into(), "long.txt".into(), 1, 4083)]);
+}
+
+#[test]
+fn many_secrets_on_one_long_line_stay_linear() {
+    let t = TempTree::new();
+    let line = format!("{GITHUB_TOKEN} ").repeat(50_000);
+    t.write("many.txt", &line);
+    let r = t.run(&["scan", "-q", "-f", "jsonl"]);
+    assert_eq!(r.code(), 1);
+    assert_eq!(r.stdout().lines().count(), 50_000);
+}
