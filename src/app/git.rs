@@ -238,7 +238,7 @@ fn run(
         findings.push(f);
     }
     drop(findings);
-    finish(&ctx, common, 0, started, report_stale)
+    finish(&ctx, common, 0, started, report_stale, repo.workdir.as_deref())
 }
 
 /// Sends the blobs to the workers in batches; returns the commits and submodules listed.

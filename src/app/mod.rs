@@ -423,6 +423,7 @@ fn scan(args: &ScanArgs) -> Result<u8> {
         }
     }
     let mut excluded = 0;
+    let mut srcroot = None;
     if !roots.is_empty() {
         // A root that does not exist is reported once, here, and not walked.
         let roots: Vec<_> = roots
@@ -436,12 +437,36 @@ fn scan(args: &ScanArgs) -> Result<u8> {
                 }
             })
             .collect();
+        // A root that is a symlink is what the user named: follow it (a trailing slash makes
+        // the walk enter a linked directory).
+        let roots: Vec<PathBuf> = roots
+            .into_iter()
+            .map(|r| {
+                let linked_dir = std::fs::symlink_metadata(&r).is_ok_and(|m| m.is_symlink())
+                    && std::fs::metadata(&r).is_ok_and(|m| m.is_dir());
+                if linked_dir {
+                    let mut s = r.into_os_string();
+                    s.push("/");
+                    PathBuf::from(s)
+                } else {
+                    r
+                }
+            })
+            .collect();
+        let mut rebase = Vec::new();
+        for r in &roots {
+            if let Some((given, rel, top)) = walk::repo_relative(r) {
+                rebase.push((given, rel));
+                srcroot.get_or_insert(top);
+            }
+        }
         let opts = WalkOptions {
             roots,
             threads,
             no_ignore: args.no_ignore,
             follow: args.follow,
             excludes,
+            rebase,
         };
         excluded = walk::walk(&opts, || {
             let mut worker = Worker::new(&ctx);
@@ -451,7 +476,7 @@ fn scan(args: &ScanArgs) -> Result<u8> {
     for n in &loaded.notes {
         ctx.diags.push(Level::Note, n.clone());
     }
-    finish(&ctx, &args.common, excluded as u64, started, true)
+    finish(&ctx, &args.common, excluded as u64, started, true, srcroot.as_deref())
 }
 
 fn thread_count(common: &CommonArgs) -> usize {
@@ -468,6 +493,7 @@ fn finish(
     excluded: u64,
     started: Instant,
     report_stale: bool,
+    srcroot: Option<&Path>,
 ) -> Result<u8> {
     let mut findings = std::mem::take(&mut *ctx.findings.lock().unwrap_or_else(|e| e.into_inner()));
     report::sort(&mut findings);
@@ -547,6 +573,7 @@ fn finish(
         rules: &ctx.detector.rules,
         stats: &stats,
         color: common.format == Format::Human && use_color(common.color, to_terminal),
+        srcroot,
     };
     write_report(common.format, &rep, common.output.as_deref())?;
     let mut stderr = io::stderr().lock();

@@ -19,8 +19,38 @@ pub struct WalkOptions {
     pub no_ignore: bool,
     /// Follow symbolic links.
     pub follow: bool,
-    /// Default exclusions, matched against walk-relative paths; `None` for none.
+    /// Default exclusions, matched against report paths; `None` for none.
     pub excludes: Option<Arc<GlobSet>>,
+    /// Report paths of files under a root: `(root as given, prefix)` makes
+    /// `root/sub/file` appear as `prefix/sub/file` (the repository-relative path), so that
+    /// reports, globs and fingerprints do not depend on how the root was spelled.
+    pub rebase: Vec<(PathBuf, String)>,
+}
+
+impl WalkOptions {
+    /// The report path of `path`.
+    pub fn report_path(&self, path: &Path) -> String {
+        for (root, prefix) in &self.rebase {
+            if let Ok(rest) = path.strip_prefix(root) {
+                let rest = display_path(rest);
+                return match (prefix.is_empty(), rest.is_empty()) {
+                    (true, _) => rest,
+                    (false, true) => prefix.clone(),
+                    (false, false) => format!("{prefix}/{rest}"),
+                };
+            }
+        }
+        display_path(path)
+    }
+}
+
+/// For a root inside a git work tree: the root as given and its path relative to the top of
+/// the work tree (see [`WalkOptions::rebase`]). `None` outside a repository.
+pub fn repo_relative(root: &Path) -> Option<(PathBuf, String, PathBuf)> {
+    let canonical = std::fs::canonicalize(root).ok()?;
+    let top = canonical.ancestors().find(|d| d.join(".git").exists())?;
+    let rel = canonical.strip_prefix(top).ok()?;
+    Some((root.to_path_buf(), display_path(rel), top.to_path_buf()))
 }
 
 /// One thing the walk found.
@@ -81,6 +111,7 @@ where
     {
         let excluded = excluded.clone();
         let excludes = opts.excludes.clone();
+        let opts_for_filter = opts.clone();
         b.filter_entry(move |e| {
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
             if is_dir && e.file_name() == ".git" {
@@ -90,7 +121,7 @@ where
                 return true; // what the user named explicitly is always scanned
             }
             if let Some(ex) = &excludes {
-                let display = display_path(e.path());
+                let display = opts_for_filter.report_path(e.path());
                 // Directories are tested as if they held a file, so `**/node_modules/**`
                 // prunes the whole tree without visiting it.
                 let probe = if is_dir { format!("{display}/_") } else { display };
@@ -112,16 +143,18 @@ where
                         return WalkState::Continue;
                     }
                     if ft.is_file() {
-                        let display = if e.path() == Path::new("-") {
-                            "./-".into()
-                        } else {
-                            display_path(e.path())
-                        };
+                        let display = opts.report_path(e.path());
                         visit(Event::File { path: e.into_path(), display });
                     } else if ft.is_symlink() {
-                        // Not following links: a link is neither scanned nor an error.
+                        // Not following links: a link is neither scanned nor an error, unless
+                        // the user named it (a root), which is followed to a file.
+                        if e.depth() == 0 && std::fs::metadata(e.path()).is_ok_and(|m| m.is_file())
+                        {
+                            let display = opts.report_path(e.path());
+                            visit(Event::File { path: e.into_path(), display });
+                        }
                     } else {
-                        visit(Event::Special(display_path(e.path())));
+                        visit(Event::Special(opts.report_path(e.path())));
                     }
                 }
                 Err(err) => {

@@ -43,6 +43,9 @@ pub struct Report<'a> {
     pub stats: &'a Stats,
     /// Use ANSI colors (human format only).
     pub color: bool,
+    /// The directory relative paths are relative to (the repository's work tree); the current
+    /// directory when `None`. SARIF's `%SRCROOT%`.
+    pub srcroot: Option<&'a std::path::Path>,
 }
 
 /// Sorts findings by path, line, column and rule: the same output whatever the thread count.

@@ -269,7 +269,9 @@ pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
         .map(|f| result(f, index.get(f.rule_id.as_str()).copied().unwrap_or(0)))
         .collect();
     let mut base = BTreeMap::new();
-    if let Ok(cwd) = std::env::current_dir() {
+    let root =
+        report.srcroot.map(std::path::Path::to_path_buf).or_else(|| std::env::current_dir().ok());
+    if let Some(cwd) = root {
         let cwd = cwd.to_string_lossy();
         let trimmed = cwd.trim_start_matches('/').trim_end_matches('/');
         let uri = if trimmed.is_empty() {

@@ -195,3 +195,31 @@ fn many_secrets_on_one_long_line_stay_linear() {
     assert_eq!(r.code(), 1);
     assert_eq!(r.stdout().lines().count(), 50_000);
 }
+
+#[test]
+fn paths_in_a_repository_are_repository_relative_however_the_root_is_spelled() {
+    // Globs, baselines and SARIF URIs need one spelling of a path.
+    let t = TempTree::new();
+    crate::git::git(t.path(), &["init", "-q"]);
+    t.write("src/app.py", format!("T = '{GITHUB_TOKEN}'\n"));
+    let rel = t.run(&["scan", "-q", "-f", "json", "."]).json();
+    let abs = t.run(&["scan", "-q", "-f", "json", t.path().to_str().unwrap()]).json();
+    let sub = t.run(&["scan", "-q", "-f", "json", "src"]).json();
+    let file = t.run(&["scan", "-q", "-f", "json", "src/app.py"]).json();
+    for doc in [&abs, &sub, &file] {
+        assert_eq!(doc["findings"][0]["path"], "src/app.py");
+        assert_eq!(doc["findings"][0]["fingerprint"], rel["findings"][0]["fingerprint"]);
+    }
+}
+
+#[test]
+fn a_symlinked_root_is_followed() {
+    let t = TempTree::new();
+    t.write("real/a.txt", format!("{GITHUB_TOKEN}\n"));
+    std::os::unix::fs::symlink(t.path().join("real"), t.path().join("link")).unwrap();
+    std::os::unix::fs::symlink(t.path().join("real/a.txt"), t.path().join("file-link")).unwrap();
+    let r = t.run(&["scan", "-q", "-f", "json", "link"]);
+    assert_eq!(paths(&r), vec!["link/a.txt"]);
+    let r = t.run(&["scan", "-q", "-f", "json", "file-link"]);
+    assert_eq!(paths(&r), vec!["file-link"]);
+}
