@@ -11,14 +11,27 @@ use std::fs::File;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Once;
 
-/// Registered mappings: `(start, len, truncated)`. A slot with len 0 is free. Fixed size so the
-/// signal handler can scan it without locks or allocation.
+/// Registered mappings, in fixed slots so the signal handler can scan them without locks or
+/// allocation. `OWNED` claims a slot; `START`/`LEN` are guarded by a per-slot sequence number
+/// (`SEQ`, odd while being written), so the handler only ever uses a consistent pair, even
+/// while another thread reuses a slot.
 const SLOTS: usize = 256;
+static OWNED: [AtomicBool; SLOTS] = [const { AtomicBool::new(false) }; SLOTS];
+static SEQ: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
 static STARTS: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
 static LENS: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
 static TRUNCATED: [AtomicBool; SLOTS] = [const { AtomicBool::new(false) }; SLOTS];
+static PAGE_SIZE: AtomicUsize = AtomicUsize::new(4096);
 static INSTALL: Once = Once::new();
 static mut PREVIOUS: Option<libc::sigaction> = None;
+
+/// Publishes `(start, len)` in `slot` under its sequence number.
+fn publish(slot: usize, start: usize, len: usize) {
+    SEQ[slot].fetch_add(1, Ordering::AcqRel);
+    STARTS[slot].store(start, Ordering::Release);
+    LENS[slot].store(len, Ordering::Release);
+    SEQ[slot].fetch_add(1, Ordering::AcqRel);
+}
 
 /// A read-only file mapping registered with the SIGBUS guard.
 pub struct GuardedMmap {
@@ -38,14 +51,12 @@ impl GuardedMmap {
         let map = unsafe { memmap2::MmapOptions::new().map(file) }.ok()?;
         let (start, len) = (map.as_ptr() as usize, map.len());
         for slot in 0..SLOTS {
-            if LENS[slot].load(Ordering::Acquire) == 0
-                && LENS[slot]
-                    .compare_exchange(0, usize::MAX, Ordering::AcqRel, Ordering::Acquire)
-                    .is_ok()
+            if OWNED[slot]
+                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
             {
-                STARTS[slot].store(start, Ordering::Release);
                 TRUNCATED[slot].store(false, Ordering::Release);
-                LENS[slot].store(len, Ordering::Release);
+                publish(slot, start, len);
                 let _ = map.advise(memmap2::Advice::Sequential);
                 return Some(GuardedMmap { map, slot });
             }
@@ -67,57 +78,77 @@ impl GuardedMmap {
 impl Drop for GuardedMmap {
     fn drop(&mut self) {
         // Unregister before the mapping goes away (field drop happens after this body).
-        LENS[self.slot].store(usize::MAX, Ordering::Release);
-        STARTS[self.slot].store(0, Ordering::Release);
-        LENS[self.slot].store(0, Ordering::Release);
+        publish(self.slot, 0, 0);
+        OWNED[self.slot].store(false, Ordering::Release);
     }
 }
 
 fn install_handler() {
     // SAFETY: sigaction with a zeroed struct plus the fields we set is the documented way to
-    // install a handler; PREVIOUS is written once here, before any mapping exists that could
-    // make the handler read it.
+    // install a handler. The previous handler is read and stored first, and the page size
+    // cached, so the handler only reads values written before it can run.
     unsafe {
+        PAGE_SIZE.store(libc::sysconf(libc::_SC_PAGESIZE).max(1) as usize, Ordering::Release);
+        let mut previous: libc::sigaction = std::mem::zeroed();
+        if libc::sigaction(libc::SIGBUS, std::ptr::null(), &mut previous) != 0 {
+            return;
+        }
+        PREVIOUS = Some(previous);
         let mut action: libc::sigaction = std::mem::zeroed();
         action.sa_sigaction = on_sigbus as *const () as usize;
         action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
         libc::sigemptyset(&mut action.sa_mask);
-        let mut previous: libc::sigaction = std::mem::zeroed();
-        if libc::sigaction(libc::SIGBUS, &action, &mut previous) == 0 {
-            PREVIOUS = Some(previous);
+        libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
+    }
+}
+
+/// The slot whose registered mapping contains `addr`, read consistently.
+fn slot_of(addr: usize) -> Option<usize> {
+    for slot in 0..SLOTS {
+        if !OWNED[slot].load(Ordering::Acquire) {
+            continue;
+        }
+        let before = SEQ[slot].load(Ordering::Acquire);
+        if before % 2 == 1 {
+            continue; // being (un)registered: not the mapping a reader is inside
+        }
+        let start = STARTS[slot].load(Ordering::Acquire);
+        let len = LENS[slot].load(Ordering::Acquire);
+        if SEQ[slot].load(Ordering::Acquire) != before {
+            continue;
+        }
+        if len > 0 && addr >= start && addr < start + len {
+            return Some(slot);
         }
     }
+    None
 }
 
 extern "C" fn on_sigbus(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
     // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers; si_addr is the fault
     // address for SIGBUS.
     let addr = unsafe { (*info).si_addr() } as usize;
-    for slot in 0..SLOTS {
-        let len = LENS[slot].load(Ordering::Acquire);
-        if len == 0 || len == usize::MAX {
-            continue;
-        }
-        let start = STARTS[slot].load(Ordering::Acquire);
-        if addr >= start && addr < start + len {
-            // SAFETY: sysconf and mmap are plain system calls (async-signal-safe in practice);
-            // MAP_FIXED replaces exactly one page inside our own registered mapping with zeros.
-            let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
-            let base = addr & !(page - 1);
-            let ok = unsafe {
-                libc::mmap(
-                    base as *mut libc::c_void,
-                    page,
-                    libc::PROT_READ,
-                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
-                    -1,
-                    0,
-                )
-            } != libc::MAP_FAILED;
-            if ok {
-                TRUNCATED[slot].store(true, Ordering::Release);
-                return;
-            }
+    // BUS_ADRERR is an access past the end of a file; anything else (hardware memory errors)
+    // is not ours to paper over.
+    let past_eof = unsafe { (*info).si_code } == libc::BUS_ADRERR;
+    if let Some(slot) = slot_of(addr).filter(|_| past_eof) {
+        let page = PAGE_SIZE.load(Ordering::Acquire);
+        let base = addr & !(page - 1);
+        // SAFETY: mmap is a plain system call; MAP_FIXED replaces exactly one page inside our
+        // own registered mapping with a zero page, which the mapping's munmap later removes.
+        let ok = unsafe {
+            libc::mmap(
+                base as *mut libc::c_void,
+                page,
+                libc::PROT_READ,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                -1,
+                0,
+            )
+        } != libc::MAP_FAILED;
+        if ok {
+            TRUNCATED[slot].store(true, Ordering::Release);
+            return;
         }
     }
     // Not ours: hand over to whoever handled SIGBUS before us, or die the default way.

@@ -95,7 +95,9 @@ pub fn load<'a>(
     }
     if policy.mmap_threshold.is_some_and(|t| len >= t) && len > 0 {
         if let Some(map) = mmap::GuardedMmap::map(&file) {
-            if !policy.binary && looks_binary(map.bytes()) {
+            // A file truncated under the sniff reads as zeros: scan it, so the truncation is
+            // reported, rather than calling it binary.
+            if !policy.binary && looks_binary(map.bytes()) && !map.truncated() {
                 return Ok(Err(Skip::Binary));
             }
             return Ok(Ok(Content::Mapped(map)));
