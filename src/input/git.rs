@@ -92,8 +92,8 @@ pub struct BlobItem {
     pub before: Option<ObjectId>,
     /// Every other (commit index, path) carrying the blob, when asked for.
     pub also: Vec<(usize, BString)>,
-    /// For a staged file new at its path: blobs of files the commit deletes, one of which it
-    /// may have been renamed from (the scanner picks the most similar, as git's rename
+    /// For a file new at its path (staged, or in a range): blobs of files the change deletes,
+    /// one of which it may have been renamed from (the scanner picks the most similar, as git's rename
     /// detection does).
     pub rename_sources: Vec<ObjectId>,
 }
@@ -374,7 +374,6 @@ pub fn range(repo: &gix::Repository, from: ObjectId, to: ObjectId) -> Result<Git
     let mut subs = PathSet::default();
     let mut tree_cache: HashMap<ObjectId, PathMap<BString, ObjectId>> = HashMap::default();
     for (ci, (info, tree, parents)) in commits.into_iter().enumerate() {
-        let files = tree_files(repo, tree, &mut buf)?;
         let mut parent_files = Vec::new();
         for p in &parents {
             if !repo.has_object(p) {
@@ -387,6 +386,7 @@ pub fn range(repo: &gix::Repository, from: ObjectId, to: ObjectId) -> Result<Git
             }
             parent_files.push(ptree);
         }
+        // Tree order, not map order: which path a blob is first reported at stays deterministic.
         let mut walked = Vec::new();
         walk_tree(
             repo,
@@ -396,6 +396,23 @@ pub fn range(repo: &gix::Repository, from: ObjectId, to: ObjectId) -> Result<Git
             &mut buf,
             collect(&mut walked, &mut subs),
         )?;
+        let files: PathMap<BString, ObjectId> = walked.iter().cloned().collect();
+        // Files of the first parent this commit deletes: where a renamed-and-edited file may
+        // come from.
+        let deleted: Vec<ObjectId> = parent_files
+            .first()
+            .map(|t| {
+                let mut d: Vec<ObjectId> = tree_cache[t]
+                    .iter()
+                    .filter(|(p, _)| !files.contains_key(*p))
+                    .map(|(_, id)| *id)
+                    .collect();
+                d.sort();
+                d.dedup();
+                d.truncate(MAX_RENAME_SOURCES);
+                d
+            })
+            .unwrap_or_default();
         for (path, id) in walked {
             let olds: Vec<Option<ObjectId>> =
                 parent_files.iter().map(|t| tree_cache[t].get(&path).copied()).collect();
@@ -407,13 +424,14 @@ pub fn range(repo: &gix::Repository, from: ObjectId, to: ObjectId) -> Result<Git
             }
             index.insert(id, plan.blobs.len());
             let before = olds.into_iter().flatten().next();
+            let rename_sources = if before.is_none() { deleted.clone() } else { Vec::new() };
             plan.blobs.push(BlobItem {
                 id,
                 path,
                 commit: Some(ci),
                 before,
                 also: Vec::new(),
-                rename_sources: Vec::new(),
+                rename_sources,
             });
         }
         tree_cache.insert(tree, files);

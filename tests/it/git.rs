@@ -299,3 +299,15 @@ fn sarif_from_git_validates_and_carries_provenance() {
     assert_eq!(props["commit"], c.as_str());
     assert_eq!(props["author"], "Ada Lovelace");
 }
+
+#[test]
+fn range_reports_only_added_lines_of_a_renamed_and_edited_file() {
+    let t = repo();
+    t.write("old/config.env", format!("A={GITHUB_TOKEN}\nX=1\nY=2\n"));
+    let base = commit(&t, "base", "2024-01-01T00:00:00Z");
+    git(t.path(), &["mv", "old/config.env", "settings.env"]);
+    t.write("settings.env", format!("A={GITHUB_TOKEN}\nX=1\nY=2\nB={GITHUB_TOKEN_2}\n"));
+    let c = commit(&t, "rename and edit", "2024-01-02T00:00:00Z");
+    let r = t.run(&["git", "--since", &base, "-q", "-f", "json"]);
+    assert_eq!(git_findings(&r), vec![(GH.into(), "settings.env".into(), 4, c)]);
+}
