@@ -409,7 +409,18 @@ fn scan(args: &ScanArgs) -> Result<u8> {
         args.paths.iter().cloned().partition(|p| p == Path::new("-"));
     if !stdin.is_empty() {
         let mut buf = Vec::new();
-        match io::stdin().lock().read_to_end(&mut buf) {
+        // Read at most one byte past the limit: standard input gets the same size and binary
+        // policy as files.
+        let limit = policy.max_size.saturating_add(1);
+        match io::stdin().lock().take(limit).read_to_end(&mut buf) {
+            Ok(_) if buf.len() as u64 > policy.max_size => {
+                ctx.counters.too_large.fetch_add(1, Ordering::Relaxed);
+                ctx.diags
+                    .push(Level::Warning, "-: skipped: standard input exceeds --max-file-size");
+            }
+            Ok(_) if !policy.binary && source::looks_binary(&buf) => {
+                ctx.counters.binary.fetch_add(1, Ordering::Relaxed);
+            }
             Ok(_) => {
                 let mut scratch = detector.compiled.scratch();
                 let mut found = Vec::new();

@@ -242,3 +242,19 @@ fn output_is_deterministic_across_thread_counts() {
     let many = t.run(&["scan", "-q", "-f", "json", "-j", "8"]).stdout();
     assert_eq!(one, many);
 }
+
+#[test]
+fn stdin_gets_the_size_and_binary_policy() {
+    let t = TempTree::new();
+    let big = format!("{}{GITHUB_TOKEN}\n", "x".repeat(5000));
+    let r = t.run_with_stdin(&["scan", "-", "--max-file-size", "4K"], Some(big.as_bytes()));
+    assert_eq!(r.code(), 0);
+    assert!(
+        r.stderr().contains("-: skipped: standard input exceeds --max-file-size"),
+        "{}",
+        r.stderr()
+    );
+    let bin = format!("\0\0{GITHUB_TOKEN}\n");
+    assert_eq!(t.run_with_stdin(&["scan", "-q", "-"], Some(bin.as_bytes())).code(), 0);
+    assert_eq!(t.run_with_stdin(&["scan", "-q", "-", "--binary"], Some(bin.as_bytes())).code(), 1);
+}
