@@ -10,7 +10,7 @@ use crate::engine::{Compile, Scratch};
 use crate::filter::added::{added_lines, touches_added};
 use crate::finding::{rfc3339, Finding, GitProvenance, Occurrence};
 use crate::input::git::{self as gitin, BlobItem, GitPlan, Repo, Visit};
-use crate::source::{self, Policy};
+use crate::source::{self, Policy, Skip};
 use anyhow::{bail, Result};
 use gix::bstr::{BString, ByteSlice};
 use std::io::{IsTerminal, Write};
@@ -353,21 +353,23 @@ impl BlobWorker<'_> {
                 return;
             }
         };
-        if data.len() as u64 > ctx.policy.max_size {
-            c.too_large.fetch_add(1, Ordering::Relaxed);
-            ctx.diags.push(
-                Level::Warning,
-                format!(
-                    "{path} (blob {}): skipped: {} bytes exceeds --max-file-size",
-                    item.id,
-                    data.len()
-                ),
-            );
-            return;
-        }
-        if !ctx.policy.binary && source::looks_binary(data) {
-            c.binary.fetch_add(1, Ordering::Relaxed);
-            return;
+        match ctx.policy.skip(data) {
+            Some(Skip::TooLarge(size)) => {
+                c.too_large.fetch_add(1, Ordering::Relaxed);
+                ctx.diags.push(
+                    Level::Warning,
+                    format!(
+                        "{path} (blob {}): skipped: {size} bytes exceeds --max-file-size",
+                        item.id
+                    ),
+                );
+                return;
+            }
+            Some(Skip::Binary) => {
+                c.binary.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            None => {}
         }
         c.files.fetch_add(1, Ordering::Relaxed);
         c.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);

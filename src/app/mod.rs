@@ -413,13 +413,13 @@ fn scan(args: &ScanArgs) -> Result<u8> {
         // policy as files.
         let limit = policy.max_size.saturating_add(1);
         match io::stdin().lock().take(limit).read_to_end(&mut buf) {
-            Ok(_) if buf.len() as u64 > policy.max_size => {
+            Ok(_) if policy.skip(&buf) == Some(Skip::Binary) => {
+                ctx.counters.binary.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(_) if policy.skip(&buf).is_some() => {
                 ctx.counters.too_large.fetch_add(1, Ordering::Relaxed);
                 ctx.diags
                     .push(Level::Warning, "-: skipped: standard input exceeds --max-file-size");
-            }
-            Ok(_) if !policy.binary && source::looks_binary(&buf) => {
-                ctx.counters.binary.fetch_add(1, Ordering::Relaxed);
             }
             Ok(_) => {
                 let mut scratch = detector.compiled.scratch();

@@ -38,6 +38,19 @@ impl Default for Policy {
     }
 }
 
+impl Policy {
+    /// Why bytes already in memory (standard input, a git blob) are not scanned, if they are not.
+    pub fn skip(&self, bytes: &[u8]) -> Option<Skip> {
+        if bytes.len() as u64 > self.max_size {
+            Some(Skip::TooLarge(bytes.len() as u64))
+        } else if !self.binary && looks_binary(bytes) {
+            Some(Skip::Binary)
+        } else {
+            None
+        }
+    }
+}
+
 /// Why a file was not scanned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Skip {
