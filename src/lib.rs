@@ -20,6 +20,7 @@ pub mod engine;
 pub mod filter;
 pub mod finding;
 pub mod input;
+pub mod odb;
 pub mod report;
 pub mod rules;
 pub mod source;

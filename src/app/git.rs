@@ -10,6 +10,7 @@ use crate::engine::{Compile, Scratch};
 use crate::filter::added::{added_lines, touches_added};
 use crate::finding::{rfc3339, Finding, GitProvenance, Occurrence};
 use crate::input::git::{self as gitin, BlobItem, GitPlan, Repo, Visit};
+use crate::odb::Objects;
 use crate::source::{self, Policy, Skip};
 use anyhow::{bail, Result};
 use gix::bstr::{BString, ByteSlice};
@@ -45,7 +46,8 @@ pub(super) fn staged(args: &StagedArgs) -> Result<u8> {
     let started = Instant::now();
     let repo = gitin::open(&args.repo)?;
     let (plan, loaded) = with_detector(&args.common, &repo, Compile::LazySmall, || {
-        Ok(gitin::staged(&repo.local(), args.all_lines)?)
+        let local = repo.local();
+        Ok(gitin::staged(&mut repo.objects(&local), args.all_lines)?)
     })?;
     run(&repo, Blobs::Listed(&plan), &args.common, &loaded, !args.all_lines, started, &[], false)
 }
@@ -77,7 +79,7 @@ pub(super) fn history(args: &GitArgs) -> Result<u8> {
     match range {
         Some((from, to)) => {
             let (plan, loaded) = with_detector(common, &repo, Compile::Lazy, || {
-                Ok(gitin::range(&local, from, to)?)
+                Ok(gitin::range(&mut repo.objects(&local), from, to)?)
             })?;
             run(
                 &repo,
@@ -92,7 +94,7 @@ pub(super) fn history(args: &GitArgs) -> Result<u8> {
         }
         None if args.all_occurrences => {
             let (mut plan, loaded) = with_detector(common, &repo, Compile::Lazy, || {
-                Ok(gitin::history(&local, &args.branch, true)?)
+                Ok(gitin::history(&mut repo.objects(&local), &args.branch, true)?)
             })?;
             if plan.blobs.len() > PACK_ORDER_MIN {
                 gitin::sort_by_pack_order(&local, &mut plan)?;
@@ -182,10 +184,8 @@ fn run(
                 let local = repo.local();
                 let mut w = BlobWorker {
                     ctx: &ctx,
-                    repo: &local,
+                    objects: repo.objects(&local),
                     scratch: detector.compiled.scratch(),
-                    buf: Vec::new(),
-                    before: Vec::new(),
                     findings: Vec::new(),
                     added_only,
                 };
@@ -263,7 +263,8 @@ fn produce(
             let mut commits = Vec::new();
             let mut seen: gix::hashtable::HashSet<gix::ObjectId> = Default::default();
             let mut batch = Vec::with_capacity(CHUNK);
-            let submodules = gitin::history_walk(&local, branches, false, |v| match v {
+            let mut objects = repo.objects(&local);
+            let submodules = gitin::history_walk(&mut objects, branches, false, |v| match v {
                 Visit::Commit(c) => commits.push(c),
                 Visit::File { commit, dir, name, id } => {
                     if seen.insert(id) {
@@ -312,10 +313,8 @@ fn draw_progress(counters: &Counters, p: &Progress) {
 
 struct BlobWorker<'a> {
     ctx: &'a Ctx<'a>,
-    repo: &'a gix::Repository,
+    objects: Objects<'a>,
     scratch: Scratch,
-    buf: Vec<u8>,
-    before: Vec<u8>,
     findings: Vec<PendingFinding>,
     added_only: bool,
 }
@@ -324,16 +323,15 @@ impl BlobWorker<'_> {
     /// The deleted blob `item` was most likely renamed from: the one it shares most lines with,
     /// if at least half of its lines are old (git's default similarity threshold).
     fn rename_source(
-        repo: &gix::Repository,
-        buf: &mut Vec<u8>,
+        objects: &mut Objects<'_>,
         item: &BlobItem,
         data: &[u8],
     ) -> Option<gix::ObjectId> {
         let lines = data.lines().count().max(1);
         let mut best: Option<(usize, gix::ObjectId)> = None;
         for id in &item.rename_sources {
-            let Ok(old) = source::git::read_blob(repo, id, buf) else { continue };
-            let added = added_lines(old, data).len();
+            let Ok(old) = source::git::read_blob(objects, id) else { continue };
+            let added = added_lines(&old, data).len();
             if added * 2 <= lines && best.is_none_or(|(a, _)| added < a) {
                 best = Some((added, *id));
             }
@@ -345,7 +343,7 @@ impl BlobWorker<'_> {
         let ctx = self.ctx;
         let c = &ctx.counters;
         let path = item.path.to_str_lossy();
-        let data = match source::git::read_blob(self.repo, &item.id, &mut self.buf) {
+        let data = match source::git::read_blob(&mut self.objects, &item.id) {
             Ok(d) => d,
             Err(message) => {
                 c.errors.fetch_add(1, Ordering::Relaxed);
@@ -353,6 +351,7 @@ impl BlobWorker<'_> {
                 return;
             }
         };
+        let data = &data[..];
         match ctx.policy.skip(data) {
             Some(Skip::TooLarge(size)) => {
                 c.too_large.fetch_add(1, Ordering::Relaxed);
@@ -387,13 +386,12 @@ impl BlobWorker<'_> {
             return;
         }
         if self.added_only {
-            let before_id = item
-                .before
-                .or_else(|| Self::rename_source(self.repo, &mut self.before, item, data));
+            let before_id =
+                item.before.or_else(|| Self::rename_source(&mut self.objects, item, data));
             if let Some(before_id) = before_id {
-                match source::git::read_blob(self.repo, &before_id, &mut self.before) {
+                match source::git::read_blob(&mut self.objects, &before_id) {
                     Ok(before) => {
-                        let added = added_lines(before, data);
+                        let added = added_lines(&before, data);
                         found.retain(|f| touches_added(&added, f.line, f.end_line));
                     }
                     Err(message) => {

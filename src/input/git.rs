@@ -6,6 +6,7 @@
 use gix::bstr::{BString, ByteSlice};
 use gix::hashtable::{HashMap, HashSet};
 // gix's tables hash only object ids; paths go in the standard ones.
+use crate::odb::{Objects, Packs};
 use gix::objs::tree::EntryKind;
 use gix::objs::FindExt;
 use gix::ObjectId;
@@ -30,6 +31,8 @@ fn err(context: impl Into<String>, e: impl std::fmt::Display) -> GitError {
 pub struct Repo {
     /// Thread-safe handle; workers call `to_thread_local()`.
     pub handle: gix::ThreadSafeRepository,
+    /// Its pack files, mapped once for every thread's [`Objects`] reader.
+    pub packs: Packs,
     /// The repository has shallow boundaries: history before them is absent.
     pub shallow: bool,
     /// The work tree, where a leakhound.toml is looked for (the git dir for a bare repository).
@@ -45,21 +48,24 @@ pub fn open(path: &Path) -> Result<Repo, GitError> {
     let repo = gix::discover(path).map_err(|e| err(ctx(), format!("not a git repository: {e}")))?;
     let shallow = repo.is_shallow().map_err(|e| err(ctx(), e))?;
     let workdir = Some(repo.workdir().unwrap_or_else(|| repo.git_dir()).to_path_buf());
-    Ok(Repo { handle: repo.into_sync(), shallow, workdir })
+    let packs = Packs::open(&repo);
+    Ok(Repo { handle: repo.into_sync(), packs, shallow, workdir })
 }
 
-/// Delta-base cache per thread handle. A history sweep decodes long delta chains of trees and
-/// blobs; gix's default (64 entries) re-inflated bases over and over (`benches/git.sh`).
-const PACK_CACHE_BYTES: usize = 48 * 1024 * 1024;
+/// Decoded objects each reader keeps: a delta chain's rebuilt bases, so that the next version
+/// of a tree or file is one delta away (see `odb`).
+pub const OBJECT_CACHE_BYTES: usize = 48 * 1024 * 1024;
 
 impl Repo {
-    /// A handle for the current thread, with a delta-base cache sized for sweeping history.
+    /// A handle for the current thread (for refs, the index and revision walks; objects are
+    /// read with [`Repo::objects`]).
     pub fn local(&self) -> gix::Repository {
-        let mut repo = self.handle.to_thread_local();
-        repo.objects.set_pack_cache(|| {
-            Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(PACK_CACHE_BYTES))
-        });
-        repo
+        self.handle.to_thread_local()
+    }
+
+    /// An object reader for the current thread over `local` (from [`Repo::local`]).
+    pub fn objects<'r>(&'r self, local: &'r gix::Repository) -> Objects<'r> {
+        Objects::new(local, &self.packs, OBJECT_CACHE_BYTES)
     }
 }
 
@@ -228,19 +234,19 @@ pub enum Visit<'a> {
 /// # Errors
 /// A ref, commit or tree cannot be read; the error names the object.
 pub fn history_walk(
-    repo: &gix::Repository,
+    objects: &mut Objects<'_>,
     branches: &[String],
     revisit: bool,
     mut visit: impl FnMut(Visit<'_>),
 ) -> Result<Vec<BString>, GitError> {
+    let repo = objects.repo();
     let tips = tips(repo, branches)?;
     let commits = commits(repo, tips, Vec::new())?;
     let mut seen_trees: HashSet<ObjectId> = HashSet::default();
     let mut submodules: PathSet<BString> = PathSet::default();
-    let mut buf = Vec::new();
     for (ci, (info, tree, _parents)) in commits.into_iter().enumerate() {
         visit(Visit::Commit(info));
-        walk_tree(repo, tree, &mut seen_trees, !revisit, &mut buf, |dir, name, id, kind| {
+        walk_tree(objects, tree, &mut seen_trees, !revisit, |dir, name, id, kind| {
             if kind == EntryKind::Commit {
                 submodules.insert(join(dir, name));
             } else {
@@ -260,13 +266,13 @@ pub fn history_walk(
 /// # Errors
 /// A ref, commit or tree cannot be read; the error names the object.
 pub fn history(
-    repo: &gix::Repository,
+    objects: &mut Objects<'_>,
     branches: &[String],
     all_occurrences: bool,
 ) -> Result<GitPlan, GitError> {
     let mut plan = GitPlan::default();
     let mut index: HashMap<ObjectId, usize> = HashMap::default();
-    plan.submodules = history_walk(repo, branches, all_occurrences, |v| match v {
+    plan.submodules = history_walk(objects, branches, all_occurrences, |v| match v {
         Visit::Commit(info) => plan.commits.push(info),
         Visit::File { commit, dir, name, id } => match index.get(&id) {
             Some(&bi) => {
@@ -289,11 +295,10 @@ pub fn history(
 /// the visitor builds a file's path only if it needs it, so revisiting the files of a changed
 /// directory costs no allocation.
 fn walk_tree<F>(
-    repo: &gix::Repository,
+    objects: &mut Objects<'_>,
     root: ObjectId,
     seen: &mut HashSet<ObjectId>,
     skip_seen: bool,
-    buf: &mut Vec<u8>,
     mut visit: F,
 ) -> Result<(), GitError>
 where
@@ -304,8 +309,8 @@ where
     }
     let mut stack = vec![(root, BString::default())];
     while let Some((tid, dir)) = stack.pop() {
-        let entries = repo.find_tree_iter(&tid, buf).map_err(|e| err(format!("tree {tid}"), e))?;
-        for entry in entries {
+        let data = objects.read_as(&tid, gix::objs::Kind::Tree).map_err(|e| err("tree", e))?;
+        for entry in gix::objs::TreeRefIter::from_bytes(&data, objects.repo().object_hash()) {
             let e = entry.map_err(|e| err(format!("tree {tid}"), e))?;
             let kind = e.mode.kind();
             if kind == EntryKind::Tree {
@@ -348,14 +353,13 @@ fn collect<'a>(
 
 /// `path -> blob` of every file in tree `root`.
 fn tree_files(
-    repo: &gix::Repository,
+    objects: &mut Objects<'_>,
     root: ObjectId,
-    buf: &mut Vec<u8>,
 ) -> Result<PathMap<BString, ObjectId>, GitError> {
     let mut files = Vec::new();
     let mut seen = HashSet::default();
     let mut subs = PathSet::default();
-    walk_tree(repo, root, &mut seen, false, buf, collect(&mut files, &mut subs))?;
+    walk_tree(objects, root, &mut seen, false, collect(&mut files, &mut subs))?;
     Ok(files.into_iter().collect())
 }
 
@@ -366,7 +370,8 @@ fn tree_files(
 ///
 /// # Errors
 /// A revision, commit or tree cannot be read.
-pub fn range(repo: &gix::Repository, from: ObjectId, to: ObjectId) -> Result<GitPlan, GitError> {
+pub fn range(objects: &mut Objects<'_>, from: ObjectId, to: ObjectId) -> Result<GitPlan, GitError> {
+    let repo = objects.repo();
     let commits = commits(repo, vec![to], vec![from])?;
     let mut plan = GitPlan::default();
     let mut index: HashMap<ObjectId, usize> = HashMap::default();
@@ -381,21 +386,14 @@ pub fn range(repo: &gix::Repository, from: ObjectId, to: ObjectId) -> Result<Git
             }
             let (_, ptree, _) = commit_info(repo, *p, &mut buf)?;
             if !tree_cache.contains_key(&ptree) {
-                let f = tree_files(repo, ptree, &mut buf)?;
+                let f = tree_files(objects, ptree)?;
                 tree_cache.insert(ptree, f);
             }
             parent_files.push(ptree);
         }
         // Tree order, not map order: which path a blob is first reported at stays deterministic.
         let mut walked = Vec::new();
-        walk_tree(
-            repo,
-            tree,
-            &mut HashSet::default(),
-            false,
-            &mut buf,
-            collect(&mut walked, &mut subs),
-        )?;
+        walk_tree(objects, tree, &mut HashSet::default(), false, collect(&mut walked, &mut subs))?;
         let files: PathMap<BString, ObjectId> = walked.iter().cloned().collect();
         // Files of the first parent this commit deletes: where a renamed-and-edited file may
         // come from.
@@ -449,11 +447,11 @@ pub fn range(repo: &gix::Repository, from: ObjectId, to: ObjectId) -> Result<Git
 ///
 /// # Errors
 /// The index, HEAD or a tree cannot be read.
-pub fn staged(repo: &gix::Repository, all_lines: bool) -> Result<GitPlan, GitError> {
+pub fn staged(objects: &mut Objects<'_>, all_lines: bool) -> Result<GitPlan, GitError> {
+    let repo = objects.repo();
     let index = repo.index_or_empty().map_err(|e| err("index", e))?;
-    let mut buf = Vec::new();
     let head_tree = repo.head_tree_id_or_empty().map_err(|e| err("HEAD", e))?.detach();
-    let head = tree_files(repo, head_tree, &mut buf)?;
+    let head = tree_files(objects, head_tree)?;
     let head_blobs: HashSet<ObjectId> = head.values().copied().collect();
     let mut plan = GitPlan::default();
     let state: &gix::index::State = &index;

@@ -1,19 +1,13 @@
-//! Reading git blob contents into a worker's reused buffer.
+//! Reading git blob contents, through a worker's own object reader.
 
-use gix::objs::FindExt;
+use crate::odb::{Data, Objects};
+use gix::objs::Kind;
 use gix::ObjectId;
 
-/// Reads blob `id` into `buf`.
+/// Reads blob `id`.
 ///
 /// # Errors
 /// The object is missing, corrupt or not a blob; the message names the object.
-pub fn read_blob<'b>(
-    repo: &gix::Repository,
-    id: &ObjectId,
-    buf: &'b mut Vec<u8>,
-) -> Result<&'b [u8], String> {
-    match repo.objects.find_blob(id, buf) {
-        Ok(blob) => Ok(blob.data),
-        Err(e) => Err(format!("object {id}: {e:#}")),
-    }
+pub fn read_blob(objects: &mut Objects<'_>, id: &ObjectId) -> Result<Data, String> {
+    objects.read_as(id, Kind::Blob)
 }
