@@ -231,6 +231,10 @@ pub struct GitArgs {
     /// With --since/--range: report secrets on every line of changed files, not only added lines.
     #[arg(long)]
     pub all_lines: bool,
+    /// History sweep: scan every blob whole, instead of only the lines each stored delta
+    /// changed (the reference the delta scan is tested against; same findings, slower).
+    #[arg(long, hide = true)]
+    pub whole_blobs: bool,
     /// Report, rule and limit flags.
     #[command(flatten)]
     pub common: CommonArgs,

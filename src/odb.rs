@@ -231,18 +231,270 @@ impl<'r> Objects<'r> {
         entry: &pack::data::Entry,
         out: &mut Vec<u8>,
     ) -> Result<(), String> {
-        let at = entry.pack_offset();
-        if entry.decompressed_size > MAX_OBJECT {
-            return Err(format!("entry at {at}: {} bytes is too large", entry.decompressed_size));
-        }
-        out.clear();
-        out.resize(entry.decompressed_size as usize, 0);
-        self.packs.packs[pi]
-            .data
-            .decompress_entry(entry, &mut self.inflate, out)
-            .map_err(|e| format!("entry at {at}: {e:#}"))?;
-        Ok(())
+        inflate(&self.packs.packs[pi], entry, &mut self.inflate, out)
     }
+}
+
+/// No node: the end of a child or sibling list, or a root's parent.
+const NONE: u32 = u32::MAX;
+
+/// Every blob of the mapped packs, arranged as the packs store them: trees of deltas, each
+/// rooted at a whole blob. Walking a tree rebuilds each blob exactly once, from its base still
+/// in memory, and tells what the delta copied from the base, so a scanner can skip what it has
+/// already seen. Blobs whose base lies outside their pack (rare: thin packs completed on disk),
+/// or whose entry cannot be read, are left out: the caller reads them one by one.
+pub struct BlobForest<'p> {
+    packs: &'p Packs,
+    trees: Vec<PackTree>,
+    /// (pack, node) of each root, in pack order.
+    roots: Vec<(u32, u32)>,
+    blobs: usize,
+}
+
+/// One pack's delta trees; nodes are the pack index's entry numbers.
+struct PackTree {
+    first_child: Vec<u32>,
+    next_sibling: Vec<u32>,
+}
+
+/// A blob rebuilt by [`BlobForest::walk`], with what the caller computed for its base.
+pub struct BlobVisit<'a, S> {
+    /// The blob.
+    pub id: &'a oid,
+    /// Its bytes.
+    pub data: &'a [u8],
+    /// For a delta: the base's bytes, the caller's state for the base, and the runs copied
+    /// from it (everything else was inserted).
+    pub base: Option<(&'a [u8], &'a S, &'a [Copy])>,
+}
+
+/// A worker's reusable buffers for [`BlobForest::walk`].
+#[derive(Default)]
+pub struct ForestWalker {
+    inflate: gix_zlib::Inflate,
+    delta: Vec<u8>,
+    copies: Vec<Copy>,
+    spare: Vec<Vec<u8>>,
+}
+
+struct Frame<S> {
+    data: Vec<u8>,
+    state: S,
+    next: u32,
+}
+
+impl Packs {
+    /// Reads every entry header of every pack and links each blob to its delta base.
+    pub fn blob_forest(&self) -> BlobForest<'_> {
+        const UNKNOWN: u8 = 0;
+        const BLOB: u8 = 1;
+        const OTHER: u8 = 2;
+        let mut trees = Vec::with_capacity(self.packs.len());
+        let mut roots = Vec::new();
+        let mut blobs = 0;
+        for (pi, pack) in self.packs.iter().enumerate() {
+            let n = pack.index.num_objects() as usize;
+            let mut by_offset: Vec<(u64, u32)> =
+                (0..n as u32).map(|i| (pack.index.pack_offset_at_index(i), i)).collect();
+            by_offset.sort_unstable();
+            let node_at = |offset: u64| {
+                by_offset.binary_search_by_key(&offset, |&(o, _)| o).ok().map(|k| by_offset[k].1)
+            };
+            let mut parent = vec![NONE; n];
+            let mut kind = vec![UNKNOWN; n];
+            for &(offset, i) in &by_offset {
+                let i = i as usize;
+                let Ok(entry) = pack.data.entry(offset) else {
+                    kind[i] = OTHER;
+                    continue;
+                };
+                let base = match entry.header {
+                    Header::OfsDelta { base_distance } => {
+                        entry.checked_base_pack_offset(base_distance).and_then(node_at)
+                    }
+                    Header::RefDelta { base_id } => pack.index.lookup(base_id),
+                    Header::Blob => {
+                        kind[i] = BLOB;
+                        continue;
+                    }
+                    _ => {
+                        kind[i] = OTHER;
+                        continue;
+                    }
+                };
+                match base {
+                    Some(b) => parent[i] = b,
+                    None => kind[i] = OTHER,
+                }
+            }
+            // A delta has its root's kind; resolve each chain once, marking it on the way back.
+            let mut chain = Vec::new();
+            for i in 0..n {
+                let mut at = i;
+                while kind[at] == UNKNOWN && chain.len() <= MAX_CHAIN {
+                    chain.push(at);
+                    at = parent[at] as usize;
+                }
+                let k = if kind[at] == UNKNOWN { OTHER } else { kind[at] };
+                for &c in &chain {
+                    kind[c] = k;
+                }
+                chain.clear();
+            }
+            let mut first_child = vec![NONE; n];
+            let mut next_sibling = vec![NONE; n];
+            for &(_, i) in by_offset.iter().rev() {
+                let iu = i as usize;
+                if kind[iu] != BLOB {
+                    continue;
+                }
+                blobs += 1;
+                match parent[iu] {
+                    NONE => roots.push((pi as u32, i)),
+                    p => {
+                        next_sibling[iu] = first_child[p as usize];
+                        first_child[p as usize] = i;
+                    }
+                }
+            }
+            trees.push(PackTree { first_child, next_sibling });
+        }
+        // Collected from the back of each pack: restore pack order.
+        roots.reverse();
+        roots.sort_by_key(|&(p, _)| p);
+        BlobForest { packs: self, trees, roots, blobs }
+    }
+}
+
+impl BlobForest<'_> {
+    /// Number of delta trees.
+    pub fn trees(&self) -> usize {
+        self.roots.len()
+    }
+
+    /// Number of blobs in all trees.
+    pub fn blobs(&self) -> usize {
+        self.blobs
+    }
+
+    /// Rebuilds every blob of tree `tree` (`0..self.trees()`), bases before their deltas, and
+    /// calls `visit` for each; what `visit` returns for a blob is handed back with each of its
+    /// deltas. A blob that cannot be rebuilt goes to `failed` with the reason, and its deltas
+    /// are not visited.
+    pub fn walk<S>(
+        &self,
+        tree: usize,
+        w: &mut ForestWalker,
+        mut visit: impl FnMut(BlobVisit<'_, S>) -> S,
+        mut failed: impl FnMut(&oid, String),
+    ) {
+        let (pi, root) = self.roots[tree];
+        let pi = pi as usize;
+        let pack = &self.packs.packs[pi];
+        let tree = &self.trees[pi];
+        let mut data = w.spare.pop().unwrap_or_default();
+        let at = pack.index.pack_offset_at_index(root);
+        let whole = pack
+            .data
+            .entry(at)
+            .map_err(|e| format!("entry at {at}: {e:#}"))
+            .and_then(|entry| inflate(pack, &entry, &mut w.inflate, &mut data));
+        let id = pack.index.oid_at_index(root);
+        if let Err(e) = whole {
+            failed(id, format!("{e} (in {})", pack.data.path().display()));
+            w.spare.push(data);
+            return;
+        }
+        let state = visit(BlobVisit { id, data: &data, base: None });
+        let mut stack = vec![Frame { data, state, next: tree.first_child[root as usize] }];
+        while let Some(top) = stack.last_mut() {
+            let child = top.next;
+            if child == NONE {
+                let done = stack.pop().expect("a frame");
+                w.spare.push(done.data);
+                continue;
+            }
+            top.next = tree.next_sibling[child as usize];
+            let id = pack.index.oid_at_index(child);
+            let at = pack.index.pack_offset_at_index(child);
+            let mut out = w.spare.pop().unwrap_or_default();
+            let rebuilt = pack
+                .data
+                .entry(at)
+                .map_err(|e| format!("entry at {at}: {e:#}"))
+                .and_then(|entry| inflate(pack, &entry, &mut w.inflate, &mut w.delta))
+                .and_then(|()| {
+                    apply_delta_into(&top.data, &w.delta, &mut out, Some(&mut w.copies))
+                });
+            if let Err(e) = rebuilt {
+                failed(id, format!("{e} (in {})", pack.data.path().display()));
+                w.spare.push(out);
+                continue;
+            }
+            let state =
+                visit(BlobVisit { id, data: &out, base: Some((&top.data, &top.state, &w.copies)) });
+            let first = tree.first_child[child as usize];
+            if first == NONE {
+                w.spare.push(out);
+            } else {
+                stack.push(Frame { data: out, state, next: first });
+            }
+        }
+    }
+}
+
+/// The lines of `data`, a delta's result, that are not copied whole from its base together
+/// with the newline before them, as sorted, disjoint `(start, end)` ranges of whole lines (each
+/// with its newline), into `out`. Every other line is a line of the base, between the same
+/// newlines, so a rule that matches within a line finds there exactly what it found in the
+/// base. A line at the very start counts as copied only from the base's start, and a last line
+/// without a newline always counts as changed (the base's copy of it may go on).
+pub fn changed_lines(data: &[u8], copies: &[Copy], out: &mut Vec<(usize, usize)>) {
+    out.clear();
+    let mut push = |start: usize, end: usize| {
+        // Widen to whole lines, and merge with the previous range if they touch.
+        let start = memchr::memrchr(b'\n', &data[..start]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &data[end - 1..]).map_or(data.len(), |i| end + i);
+        match out.last_mut() {
+            Some(last) if last.1 >= start => last.1 = last.1.max(end),
+            _ => out.push((start, end)),
+        }
+    };
+    let mut unchanged_to = 0;
+    for c in copies {
+        let start = if c.to == 0 && c.from == 0 { 0 } else { c.to + 1 };
+        let end = c.to + c.len;
+        if start >= end {
+            continue;
+        }
+        if start > unchanged_to {
+            push(unchanged_to, start);
+        }
+        unchanged_to = unchanged_to.max(end);
+    }
+    if unchanged_to < data.len() {
+        push(unchanged_to, data.len());
+    }
+    if data.last().is_some_and(|&b| b != b'\n') {
+        push(data.len() - 1, data.len());
+    }
+}
+
+/// Inflates a pack entry (a whole object or a delta's instructions) into `out`.
+fn inflate(
+    pack: &Pack,
+    entry: &pack::data::Entry,
+    inflate: &mut gix_zlib::Inflate,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    let at = entry.pack_offset();
+    if entry.decompressed_size > MAX_OBJECT {
+        return Err(format!("entry at {at}: {} bytes is too large", entry.decompressed_size));
+    }
+    out.clear();
+    out.resize(entry.decompressed_size as usize, 0);
+    pack.data.decompress_entry(entry, inflate, out).map_err(|e| format!("entry at {at}: {e:#}"))?;
+    Ok(())
 }
 
 /// Reads one size of a delta header: 7 bits per byte, least significant first.
@@ -263,6 +515,17 @@ fn delta_size(delta: &[u8], at: &mut usize) -> Result<u64, String> {
     }
 }
 
+/// A run of a delta's output copied from its base: `out[to..to + len] == base[from..from + len]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Copy {
+    /// Start in the rebuilt object.
+    pub to: usize,
+    /// Start in the base.
+    pub from: usize,
+    /// Length.
+    pub len: usize,
+}
+
 /// Rebuilds an object from its `base` and a git delta: a header with both sizes, then
 /// instructions that copy a range of the base or insert literal bytes. Every size and range is
 /// checked: a corrupt delta is an error, never a panic or a short object.
@@ -270,6 +533,26 @@ fn delta_size(delta: &[u8], at: &mut usize) -> Result<u64, String> {
 /// # Errors
 /// The delta is truncated, refers outside the base, or does not produce its stated size.
 pub fn apply_delta(base: &[u8], delta: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    apply_delta_into(base, delta, &mut out, None)?;
+    Ok(out)
+}
+
+/// [`apply_delta`] into `out`, also listing in `copies` (when given) the runs copied from the
+/// base, adjacent copies of adjacent base bytes merged: what is not copied was inserted.
+///
+/// # Errors
+/// As [`apply_delta`].
+pub fn apply_delta_into(
+    base: &[u8],
+    delta: &[u8],
+    out: &mut Vec<u8>,
+    mut copies: Option<&mut Vec<Copy>>,
+) -> Result<(), String> {
+    out.clear();
+    if let Some(c) = copies.as_deref_mut() {
+        c.clear();
+    }
     let mut at = 0;
     let base_size = delta_size(delta, &mut at)?;
     if base_size != base.len() as u64 {
@@ -280,7 +563,7 @@ pub fn apply_delta(base: &[u8], delta: &[u8]) -> Result<Vec<u8>, String> {
         return Err(format!("delta result of {size} bytes is too large"));
     }
     let size = size as usize;
-    let mut out = Vec::with_capacity(size);
+    out.reserve(size);
     while let Some(&op) = delta.get(at) {
         at += 1;
         if op & 0x80 != 0 {
@@ -307,6 +590,16 @@ pub fn apply_delta(base: &[u8], delta: &[u8]) -> Result<Vec<u8>, String> {
             if out.len() + src.len() > size {
                 return Err("delta produces more than its stated size".into());
             }
+            if let Some(c) = copies.as_deref_mut() {
+                match c.last_mut() {
+                    Some(last)
+                        if last.to + last.len == out.len() && last.from + last.len == offset =>
+                    {
+                        last.len += len;
+                    }
+                    _ => c.push(Copy { to: out.len(), from: offset, len }),
+                }
+            }
             out.extend_from_slice(src);
         } else if op != 0 {
             let len = usize::from(op);
@@ -323,7 +616,7 @@ pub fn apply_delta(base: &[u8], delta: &[u8]) -> Result<Vec<u8>, String> {
     if out.len() != size {
         return Err(format!("delta produced {} bytes, expected {size}", out.len()));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The id gix would compute for `data` of `kind`: for tests that compare this reader with gix.
@@ -341,6 +634,40 @@ mod tests {
         // base size 11, result size 10: copy 0..6 ("hello "), insert "git!"
         let delta = [11, 10, 0x80 | 0x10, 6, 4, b'g', b'i', b't', b'!'];
         assert_eq!(apply_delta(base, &delta).unwrap(), b"hello git!");
+    }
+
+    #[test]
+    fn copies_are_listed_and_merged() {
+        let base = b"abcdefgh";
+        // copy 0..2, copy 2..4 (adjacent: merged), insert "X", copy 6..8
+        let delta =
+            [8, 7, 0x80 | 0x10, 2, 0x80 | 0x01 | 0x10, 2, 2, 1, b'X', 0x80 | 0x01 | 0x10, 6, 2];
+        let (mut out, mut copies) = (Vec::new(), Vec::new());
+        apply_delta_into(base, &delta, &mut out, Some(&mut copies)).unwrap();
+        assert_eq!(out, b"abcdXgh");
+        assert_eq!(copies, vec![Copy { to: 0, from: 0, len: 4 }, Copy { to: 5, from: 6, len: 2 }]);
+    }
+
+    #[test]
+    fn changed_lines_are_whole_lines_not_copied_with_their_newline() {
+        let base = b"one\ntwo\nthree\nfour\n";
+        // "one\ntwo\n" copied, "TWO\n" inserted, "three\nfour\n" copied.
+        let data = b"one\ntwo\nTWO\nthree\nfour\n";
+        let copies = [Copy { to: 0, from: 0, len: 8 }, Copy { to: 12, from: 8, len: 11 }];
+        let mut out = Vec::new();
+        changed_lines(data, &copies, &mut out);
+        // The inserted line, and "three" whose newline before it was inserted too.
+        assert_eq!(out, vec![(8, 18)]);
+        assert_eq!(&data[8..18], b"TWO\nthree\n");
+        // A copy that does not start at the base's start leaves the first line changed.
+        changed_lines(b"wo\n", &[Copy { to: 0, from: 5, len: 3 }], &mut out);
+        assert_eq!(out, vec![(0, 3)]);
+        // A last line without a newline is always changed.
+        changed_lines(&base[..17], &[Copy { to: 0, from: 0, len: 17 }], &mut out);
+        assert_eq!(out, vec![(14, 17)]);
+        // Nothing copied: everything changed.
+        changed_lines(b"a\nb\n", &[], &mut out);
+        assert_eq!(out, vec![(0, 4)]);
     }
 
     #[test]

@@ -7,16 +7,17 @@ use super::{finish, load, thread_count, Counters, Ctx, Loaded};
 use crate::cli::{CommonArgs, GitArgs, StagedArgs};
 use crate::diag::{Diagnostics, Level};
 use crate::engine::{Compile, Scratch};
+use crate::engine::{CompiledRules, KeywordHit};
 use crate::filter::added::{added_lines, touches_added};
 use crate::finding::{rfc3339, Finding, GitProvenance, Occurrence};
-use crate::input::git::{self as gitin, BlobItem, GitPlan, Repo, Visit};
-use crate::odb::Objects;
+use crate::input::git::{self as gitin, BlobItem, GitPlan, Repo};
+use crate::odb::{self, changed_lines, BlobForest, BlobVisit, ForestWalker, Objects};
 use crate::source::{self, Policy, Skip};
 use anyhow::{bail, Result};
 use gix::bstr::{BString, ByteSlice};
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Below this many blobs, listing the object database to sort by pack order costs more than it
@@ -49,7 +50,8 @@ pub(super) fn staged(args: &StagedArgs) -> Result<u8> {
         let local = repo.local();
         Ok(gitin::staged(&mut repo.objects(&local), args.all_lines)?)
     })?;
-    run(&repo, Blobs::Listed(&plan), &args.common, &loaded, !args.all_lines, started, &[], false)
+    let counted = Counted::default();
+    run(&repo, &plan, &args.common, &loaded, !args.all_lines, started, &[], false, &counted)
 }
 
 pub(super) fn history(args: &GitArgs) -> Result<u8> {
@@ -81,30 +83,206 @@ pub(super) fn history(args: &GitArgs) -> Result<u8> {
             let (plan, loaded) = with_detector(common, &repo, Compile::Lazy, || {
                 Ok(gitin::range(&mut repo.objects(&local), from, to)?)
             })?;
-            run(
-                &repo,
-                Blobs::Listed(&plan),
-                common,
-                &loaded,
-                !args.all_lines,
-                started,
-                &notes,
-                false,
-            )
+            let counted = Counted::default();
+            run(&repo, &plan, common, &loaded, !args.all_lines, started, &notes, false, &counted)
         }
-        None if args.all_occurrences => {
-            let (mut plan, loaded) = with_detector(common, &repo, Compile::Lazy, || {
-                Ok(gitin::history(&mut repo.objects(&local), &args.branch, true)?)
-            })?;
-            if plan.blobs.len() > PACK_ORDER_MIN {
-                gitin::sort_by_pack_order(&local, &mut plan)?;
+        None => sweep(&repo, args, started, &notes),
+    }
+}
+
+/// The history sweep. Two things run at once: the walk lists every reachable blob with the
+/// first commit and path that carried it, while workers rebuild every blob of the packs along
+/// their delta chains and look for rule matches only in what each delta changed, handing a
+/// base's matches down to the deltas that copy them. Then the few blobs with a match, and the
+/// blobs the packs could not answer for (loose objects, unreadable entries), are scanned whole
+/// with their path, as any other scan; the rest are only counted.
+fn sweep(repo: &Repo, args: &GitArgs, started: Instant, notes: &[String]) -> Result<u8> {
+    let common = &args.common;
+    let loaded = load(common, repo.workdir.as_deref(), Compile::Lazy)?;
+    let policy = policy(common);
+    let threads = thread_count(common);
+    let progress = Progress::default();
+    let show_progress = !common.quiet && std::io::stderr().is_terminal();
+    let forest = (!args.whole_blobs).then(|| repo.packs.blob_forest());
+    let (plan, states) = std::thread::scope(|s| {
+        let pass = forest.as_ref().map(|forest| {
+            progress.listed.store(forest.blobs(), Ordering::Relaxed);
+            let (compiled, policy, progress) = (&loaded.detector.compiled, &policy, &progress);
+            s.spawn(move || pack_pass(forest, compiled, policy, threads, progress))
+        });
+        if show_progress {
+            s.spawn(|| draw_progress(&progress));
+        }
+        let local = repo.local();
+        let plan = gitin::history(&mut repo.objects(&local), &args.branch, args.all_occurrences);
+        let states = pass.map(|p| p.join());
+        progress.done.store(true, Ordering::Relaxed);
+        (plan, states)
+    });
+    let mut plan = plan?;
+    let states = match states {
+        Some(Ok(states)) => states,
+        Some(Err(_)) => bail!("a scanning thread crashed"),
+        None => PackStates::default(),
+    };
+    let mut counted = Counted::default();
+    plan.blobs.retain(|item| match states.get(&item.id) {
+        Some(PackState::Clean(size)) => {
+            counted.files += 1;
+            counted.bytes += size;
+            false
+        }
+        Some(PackState::Binary) => {
+            counted.binary += 1;
+            false
+        }
+        // A match, a size over the limit (reported with its path), an unreadable entry (read
+        // again, to report the error), or a blob outside the packs.
+        Some(PackState::Matched | PackState::Failed) | None => true,
+    });
+    if plan.blobs.len() > PACK_ORDER_MIN {
+        gitin::sort_by_pack_order(&repo.local(), &mut plan)?;
+    }
+    run(repo, &plan, common, &loaded, false, started, notes, true, &counted)
+}
+
+/// What the pack pass found out about a blob.
+enum PackState {
+    /// Text without a rule match; its size.
+    Clean(u64),
+    /// At least one rule matched (maybe allowlisted: the full scan decides).
+    Matched,
+    /// Looks binary.
+    Binary,
+    /// Not decoded, or over the size limit: the full scan reports it.
+    Failed,
+}
+
+type PackStates = gix::hashtable::HashMap<gix::ObjectId, PackState>;
+
+/// Blobs the pack pass settled without a full scan, for the summary.
+#[derive(Default)]
+struct Counted {
+    files: u64,
+    bytes: u64,
+    binary: u64,
+}
+
+/// What a delta inherits from its base if it copies the lines unchanged: the whole-match spans
+/// of the rules that match within a line ([`CompiledRules::line_spans`]), and the keyword hits
+/// of the rules that reach further (their windows are verified anew). `None`: the blob was not scanned (binary, too large), so
+/// its deltas are scanned whole.
+type Carried = Option<(Vec<(usize, usize)>, Vec<KeywordHit>)>;
+
+/// Scans every blob of the packs' delta trees on `threads` threads, each tree on one thread.
+fn pack_pass(
+    forest: &BlobForest<'_>,
+    compiled: &CompiledRules,
+    policy: &Policy,
+    threads: usize,
+    progress: &Progress,
+) -> PackStates {
+    let next = AtomicUsize::new(0);
+    let parts: Vec<Vec<(gix::ObjectId, PackState)>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut out = Vec::new();
+                    let mut failed = Vec::new();
+                    let mut walker = ForestWalker::default();
+                    let mut scratch = compiled.scratch();
+                    let mut regions = Vec::new();
+                    loop {
+                        let tree = next.fetch_add(1, Ordering::Relaxed);
+                        if tree >= forest.trees() {
+                            break;
+                        }
+                        forest.walk(
+                            tree,
+                            &mut walker,
+                            |blob| {
+                                progress.scanned.fetch_add(1, Ordering::Relaxed);
+                                progress.bytes.fetch_add(blob.data.len() as u64, Ordering::Relaxed);
+                                let (state, carried) =
+                                    scan_delta(compiled, policy, &mut scratch, &mut regions, &blob);
+                                out.push((blob.id.to_owned(), state));
+                                carried
+                            },
+                            |id, _| failed.push((id.to_owned(), PackState::Failed)),
+                        );
+                    }
+                    out.append(&mut failed);
+                    out
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_default()).collect()
+    });
+    let mut states = PackStates::default();
+    for (id, state) in parts.into_iter().flatten() {
+        states.insert(id, state);
+    }
+    states
+}
+
+/// One blob of the pack pass: a whole blob (or one whose base was not scanned) is scanned in
+/// full; a delta only in the lines it changed, and it keeps the matches of its base that lie in
+/// lines it copied unchanged.
+fn scan_delta(
+    compiled: &CompiledRules,
+    policy: &Policy,
+    scratch: &mut Scratch,
+    regions: &mut Vec<(usize, usize)>,
+    blob: &BlobVisit<'_, Carried>,
+) -> (PackState, Carried) {
+    let data = blob.data;
+    match policy.skip(data) {
+        Some(Skip::Binary) => return (PackState::Binary, None),
+        Some(Skip::TooLarge(_)) => return (PackState::Failed, None),
+        None => {}
+    }
+    let mut hits = Vec::new();
+    let (matches, mut spans) = match blob.base {
+        Some((_, Some((base_spans, base_hits)), copies)) => {
+            changed_lines(data, copies, regions);
+            let mut spans = Vec::new();
+            carry(base_spans.iter().copied(), copies, regions, |i, start| {
+                let (s, e) = base_spans[i];
+                spans.push((start, start + (e - s)));
+            });
+            let hit_spans = base_hits.iter().map(|h| (h.start, h.end));
+            carry(hit_spans, copies, regions, |i, start| hits.push(base_hits[i].moved(start)));
+            (compiled.scan_regions(scratch, data, regions, &hits), spans)
+        }
+        _ => (compiled.scan(scratch, data, true), Vec::new()),
+    };
+    // A carried span may be a generic match that a provider match shadowed in the base: a
+    // match all the same, as far as choosing what to scan in full goes.
+    let matched = !matches.is_empty() || !spans.is_empty();
+    spans.extend_from_slice(compiled.line_spans(scratch));
+    let hits = compiled.wide_hits(scratch).to_vec();
+    let state = if matched { PackState::Matched } else { PackState::Clean(data.len() as u64) };
+    (state, Some((spans, hits)))
+}
+
+/// Where spans of a base reappear in its delta: for each span copied whole into a line the
+/// delta did not change (a changed line is scanned anew), `found(index of the span, its start
+/// in the delta)`.
+fn carry(
+    spans: impl Iterator<Item = (usize, usize)>,
+    copies: &[odb::Copy],
+    changed: &[(usize, usize)],
+    mut found: impl FnMut(usize, usize),
+) {
+    for (i, (start, end)) in spans.enumerate() {
+        for c in copies {
+            if c.from <= start && end <= c.from + c.len {
+                let to = (c.to + (start - c.from), c.to + (end - c.from));
+                let k = changed.partition_point(|r| r.1 <= to.0);
+                if changed.get(k).is_none_or(|r| r.0 >= to.1) {
+                    found(i, to.0);
+                }
             }
-            run(&repo, Blobs::Listed(&plan), common, &loaded, false, started, &notes, true)
-        }
-        None => {
-            let loaded = load(common, repo.workdir.as_deref(), Compile::Lazy)?;
-            let blobs = Blobs::Streamed { branches: &args.branch };
-            run(&repo, blobs, common, &loaded, false, started, &notes, true)
         }
     }
 }
@@ -118,24 +296,12 @@ fn provenance(c: &gitin::CommitInfo) -> GitProvenance {
     }
 }
 
-/// Where the blobs to scan come from.
-enum Blobs<'p> {
-    /// A complete list (staged, range, `--all-occurrences`).
-    Listed(&'p GitPlan),
-    /// The history sweep, streamed from the walk so that scanning starts at once and overlaps
-    /// the (single-threaded) tree walk.
-    Streamed {
-        /// Refs to start from (every ref when empty).
-        branches: &'p [String],
-    },
-}
-
-/// Progress shared by the producer, the workers and the progress line.
+/// Progress shared by the workers and the progress line.
 #[derive(Default)]
 struct Progress {
     listed: AtomicUsize,
     scanned: AtomicUsize,
-    listing_done: AtomicBool,
+    bytes: AtomicU64,
     done: AtomicBool,
 }
 
@@ -143,41 +309,46 @@ struct Progress {
 /// are resolved to provenance once the walk has listed them all.
 type PendingFinding = (Finding, Option<usize>, Vec<(usize, BString)>);
 
+fn policy(common: &CommonArgs) -> Policy {
+    Policy { max_size: common.max_file_size, mmap_threshold: None, binary: common.binary }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn run(
     repo: &Repo,
-    blobs: Blobs<'_>,
+    plan: &GitPlan,
     common: &CommonArgs,
     loaded: &Loaded,
     added_only: bool,
     started: Instant,
     notes: &[String],
     report_stale: bool,
+    counted: &Counted,
 ) -> Result<u8> {
     let detector = &loaded.detector;
     let ctx = Ctx {
         detector,
         baseline: loaded.baseline.as_ref(),
         gitleaks_ignore: loaded.gitleaks_ignore.as_ref(),
-        policy: Policy {
-            max_size: common.max_file_size,
-            mmap_threshold: None,
-            binary: common.binary,
-        },
+        policy: policy(common),
         show_secrets: common.show_secrets,
         findings: Mutex::new(Vec::new()),
         counters: Counters::default(),
         diags: Diagnostics::default(),
     };
+    ctx.counters.files.fetch_add(counted.files, Ordering::Relaxed);
+    ctx.counters.bytes.fetch_add(counted.bytes, Ordering::Relaxed);
+    ctx.counters.binary.fetch_add(counted.binary, Ordering::Relaxed);
     for n in notes.iter().chain(&loaded.notes) {
         ctx.diags.push(Level::Note, n.clone());
     }
-    let threads = thread_count(common);
+    let chunks = plan.blobs.len().div_ceil(CHUNK);
+    let threads = thread_count(common).min(chunks).max(1);
     let progress = Progress::default();
+    progress.listed.store(plan.blobs.len(), Ordering::Relaxed);
     let show_progress = !common.quiet && std::io::stderr().is_terminal();
-    let (tx, rx) = mpsc::sync_channel::<Vec<BlobItem>>(threads.saturating_mul(4));
-    let rx = Mutex::new(rx);
-    let (listed, pending) = std::thread::scope(|s| {
+    let next = AtomicUsize::new(0);
+    let pending = std::thread::scope(|s| {
         let mut workers = Vec::new();
         for _ in 0..threads {
             workers.push(s.spawn(|| {
@@ -188,11 +359,15 @@ fn run(
                     scratch: detector.compiled.scratch(),
                     findings: Vec::new(),
                     added_only,
+                    progress: &progress,
                 };
                 loop {
-                    let batch = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                    let Ok(batch) = batch else { break };
-                    for item in &batch {
+                    let chunk = next.fetch_add(1, Ordering::Relaxed);
+                    let start = chunk.saturating_mul(CHUNK);
+                    if start >= plan.blobs.len() {
+                        break;
+                    }
+                    for item in &plan.blobs[start..(start + CHUNK).min(plan.blobs.len())] {
                         w.scan(item);
                         progress.scanned.fetch_add(1, Ordering::Relaxed);
                     }
@@ -201,11 +376,8 @@ fn run(
             }));
         }
         if show_progress {
-            s.spawn(|| draw_progress(&ctx.counters, &progress));
+            s.spawn(|| draw_progress(&progress));
         }
-        let listed = produce(repo, blobs, &tx, &progress);
-        drop(tx);
-        progress.listing_done.store(true, Ordering::Relaxed);
         let mut pending: Vec<PendingFinding> = Vec::new();
         let mut crashed = false;
         for w in workers {
@@ -218,13 +390,12 @@ fn run(
             ctx.diags.push(Level::Error, "a scanning thread crashed; some blobs were not scanned");
         }
         progress.done.store(true, Ordering::Relaxed);
-        (listed, pending)
+        pending
     });
-    let (commits, submodules) = listed?;
-    for sub in &submodules {
+    for sub in &plan.submodules {
         ctx.diags.push(Level::Note, format!("{}: submodule skipped", sub.to_str_lossy()));
     }
-    let commits: Vec<GitProvenance> = commits.iter().map(provenance).collect();
+    let commits: Vec<GitProvenance> = plan.commits.iter().map(provenance).collect();
     let mut findings = ctx.findings.lock().unwrap_or_else(|e| e.into_inner());
     for (mut f, commit, also) in pending {
         f.git = commit.map(|ci| commits[ci].clone());
@@ -241,52 +412,8 @@ fn run(
     finish(&ctx, common, 0, started, report_stale, repo.workdir.as_deref())
 }
 
-/// Sends the blobs to the workers in batches; returns the commits and submodules listed.
-fn produce(
-    repo: &Repo,
-    blobs: Blobs<'_>,
-    tx: &mpsc::SyncSender<Vec<BlobItem>>,
-    progress: &Progress,
-) -> Result<(Vec<gitin::CommitInfo>, Vec<BString>)> {
-    match blobs {
-        Blobs::Listed(plan) => {
-            progress.listed.store(plan.blobs.len(), Ordering::Relaxed);
-            for chunk in plan.blobs.chunks(CHUNK) {
-                if tx.send(chunk.to_vec()).is_err() {
-                    break;
-                }
-            }
-            Ok((plan.commits.clone(), plan.submodules.clone()))
-        }
-        Blobs::Streamed { branches } => {
-            let local = repo.local();
-            let mut commits = Vec::new();
-            let mut seen: gix::hashtable::HashSet<gix::ObjectId> = Default::default();
-            let mut batch = Vec::with_capacity(CHUNK);
-            let mut objects = repo.objects(&local);
-            let submodules = gitin::history_walk(&mut objects, branches, false, |v| match v {
-                Visit::Commit(c) => commits.push(c),
-                Visit::File { commit, dir, name, id } => {
-                    if seen.insert(id) {
-                        batch.push(BlobItem::new(id, gitin::join(dir, name), Some(commit)));
-                        progress.listed.fetch_add(1, Ordering::Relaxed);
-                        if batch.len() == CHUNK {
-                            let full = std::mem::replace(&mut batch, Vec::with_capacity(CHUNK));
-                            let _ = tx.send(full);
-                        }
-                    }
-                }
-            })?;
-            if !batch.is_empty() {
-                let _ = tx.send(batch);
-            }
-            Ok((commits, submodules))
-        }
-    }
-}
-
 /// Redraws `blobs scanned / listed, MB/s` on standard error until done.
-fn draw_progress(counters: &Counters, p: &Progress) {
+fn draw_progress(p: &Progress) {
     let start = Instant::now();
     let mut err = std::io::stderr();
     let mut drawn = false;
@@ -297,13 +424,10 @@ fn draw_progress(counters: &Counters, p: &Progress) {
         }
         let scanned = p.scanned.load(Ordering::Relaxed);
         let listed = p.listed.load(Ordering::Relaxed);
-        let more = if p.listing_done.load(Ordering::Relaxed) { "" } else { "+" };
-        let mb = counters.bytes.load(Ordering::Relaxed) as f64 / 1e6;
+        let mb = p.bytes.load(Ordering::Relaxed) as f64 / 1e6;
         let rate = mb / start.elapsed().as_secs_f64().max(1e-3);
-        let _ = write!(
-            err,
-            "\r\x1b[Kblobs scanned: {scanned}/{listed}{more}, {mb:.0} MB, {rate:.0} MB/s"
-        );
+        let _ =
+            write!(err, "\r\x1b[Kblobs scanned: {scanned}/{listed}, {mb:.0} MB, {rate:.0} MB/s");
         drawn = true;
     }
     if drawn {
@@ -317,6 +441,7 @@ struct BlobWorker<'a> {
     scratch: Scratch,
     findings: Vec<PendingFinding>,
     added_only: bool,
+    progress: &'a Progress,
 }
 
 impl BlobWorker<'_> {
@@ -372,6 +497,7 @@ impl BlobWorker<'_> {
         }
         c.files.fetch_add(1, Ordering::Relaxed);
         c.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+        self.progress.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
         let mut found = Vec::new();
         let suppressed = ctx.detector.detect(
             &mut self.scratch,

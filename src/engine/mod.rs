@@ -110,6 +110,9 @@ pub struct CompiledRules {
     prefilter: AhoCorasick,
     /// For each prefilter pattern, the rules that listed it as a keyword.
     keyword_rules: Vec<Vec<u32>>,
+    /// For each prefilter pattern, whether one of its rules is `multiline`: a window that
+    /// reaches past the keyword's line.
+    wide_keywords: Vec<bool>,
     /// Rules without keywords (imported gitleaks rules): verified over every buffer.
     always: Vec<u32>,
     verifiers: Vec<Verifier>,
@@ -122,6 +125,26 @@ pub struct Scratch {
     windows: Vec<Vec<(usize, usize)>>,
     touched: Vec<u32>,
     matches: Vec<RawMatch>,
+    wide_hits: Vec<KeywordHit>,
+    line_spans: Vec<(usize, usize)>,
+}
+
+/// Where a keyword of a `multiline` rule was found in a buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeywordHit {
+    /// Start of the keyword.
+    pub start: usize,
+    /// End of the keyword.
+    pub end: usize,
+    /// Which keyword (an automaton pattern).
+    keyword: u32,
+}
+
+impl KeywordHit {
+    /// The same keyword found at `start` instead.
+    pub fn moved(self, start: usize) -> KeywordHit {
+        KeywordHit { start, end: start + (self.end - self.start), keyword: self.keyword }
+    }
 }
 
 /// A verified match in a buffer, before allowlists.
@@ -137,13 +160,14 @@ pub struct RawMatch {
     pub checksum_valid: bool,
 }
 
-impl CompiledRules {
-    /// Builds the keyword automaton and the verifiers for `rules`.
-    ///
-    /// # Errors
-    /// With [`Compile::Eager`], the first rule whose regex does not compile; and if the automaton
-    /// cannot be built (it can always be for valid rules).
-    pub fn new(rules: &[Rule], compile: Compile) -> Result<CompiledRules, CompileError> {
+/// Building the keyword automaton.
+struct Keywords;
+
+impl Keywords {
+    fn build(
+        rules: &[Rule],
+        kind: AhoCorasickKind,
+    ) -> Result<(AhoCorasick, Vec<Vec<u32>>), CompileError> {
         let mut keywords: Vec<&str> = Vec::new();
         let mut keyword_rules: Vec<Vec<u32>> = Vec::new();
         let mut index = std::collections::HashMap::new();
@@ -176,20 +200,37 @@ impl CompiledRules {
                 }
             }
         }
-        let prefilter = AhoCorasick::builder()
+        let automaton = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(if compile == Compile::LazySmall {
-                AhoCorasickKind::ContiguousNFA
-            } else {
-                AhoCorasickKind::DFA
-            }))
+            .kind(Some(kind))
             .build(&keywords)
             .map_err(|e| CompileError {
                 id: "*".into(),
                 origin: "keywords".into(),
                 message: e.to_string(),
             })?;
+        Ok((automaton, keyword_rules))
+    }
+}
+
+impl CompiledRules {
+    /// Builds the keyword automaton and the verifiers for `rules`.
+    ///
+    /// # Errors
+    /// With [`Compile::Eager`], the first rule whose regex does not compile; and if the automaton
+    /// cannot be built (it can always be for valid rules).
+    pub fn new(rules: &[Rule], compile: Compile) -> Result<CompiledRules, CompileError> {
+        let kind = if compile == Compile::LazySmall {
+            AhoCorasickKind::ContiguousNFA
+        } else {
+            AhoCorasickKind::DFA
+        };
+        let (prefilter, keyword_rules) = Keywords::build(rules, kind)?;
+        let wide_keywords = keyword_rules
+            .iter()
+            .map(|rs| rs.iter().any(|&r| rules[r as usize].multiline))
+            .collect();
         let verifiers: Vec<Verifier> = rules
             .iter()
             .map(|r| Verifier {
@@ -221,7 +262,7 @@ impl CompiledRules {
             .filter(|(_, r)| r.keywords.is_empty())
             .map(|(i, _)| u32::try_from(i).expect("fewer than 2^32 rules"))
             .collect();
-        Ok(CompiledRules { prefilter, keyword_rules, always, verifiers })
+        Ok(CompiledRules { prefilter, keyword_rules, wide_keywords, always, verifiers })
     }
 
     /// Number of rules.
@@ -243,6 +284,8 @@ impl CompiledRules {
             windows: vec![Vec::new(); n],
             touched: Vec::new(),
             matches: Vec::new(),
+            wide_hits: Vec::new(),
+            line_spans: Vec::new(),
         }
     }
 
@@ -259,20 +302,84 @@ impl CompiledRules {
     ) -> &'s [RawMatch] {
         scratch.matches.clear();
         scratch.touched.clear();
+        scratch.wide_hits.clear();
         if prefilter {
-            self.collect_windows(scratch, haystack);
-            for &ri in &self.always {
-                if scratch.windows[ri as usize].is_empty() {
-                    scratch.touched.push(ri);
-                }
-                scratch.windows[ri as usize].push((0, haystack.len()));
-            }
+            self.collect_windows(scratch, haystack, (0, haystack.len()));
+            self.add_always(scratch, haystack);
         } else {
             for (ri, w) in scratch.windows.iter_mut().enumerate() {
                 w.push((0, haystack.len()));
                 scratch.touched.push(ri as u32);
             }
         }
+        self.verify_windows(scratch, haystack)
+    }
+
+    /// Finds the matches [`CompiledRules::scan`] would find in a delta whose base was scanned:
+    /// those in `regions` (the lines the delta changed: whole lines, sorted and disjoint), and
+    /// those of the rules that reach past their keyword's line (`multiline` rules, rules without
+    /// keywords) wherever they are, given the keyword hits of such rules that the delta copied
+    /// from its base (`carried`, from the base's [`CompiledRules::wide_hits`]). Every other rule
+    /// sees only its keyword's line, so an unchanged line holds the base's matches.
+    pub fn scan_regions<'s>(
+        &self,
+        scratch: &'s mut Scratch,
+        haystack: &[u8],
+        regions: &[(usize, usize)],
+        carried: &[KeywordHit],
+    ) -> &'s [RawMatch] {
+        scratch.matches.clear();
+        scratch.touched.clear();
+        scratch.wide_hits.clear();
+        for &region in regions {
+            self.collect_windows(scratch, haystack, region);
+        }
+        for &hit in carried {
+            scratch.wide_hits.push(hit);
+            for &ri in &self.keyword_rules[hit.keyword as usize] {
+                let v = &self.verifiers[ri as usize];
+                if v.multiline {
+                    let w = window(haystack, hit.start, hit.end, true);
+                    if scratch.windows[ri as usize].is_empty() {
+                        scratch.touched.push(ri);
+                    }
+                    scratch.windows[ri as usize].push(w);
+                }
+            }
+        }
+        self.add_always(scratch, haystack);
+        self.verify_windows(scratch, haystack)
+    }
+
+    /// The keyword hits of `multiline` rules in the buffer of the last scan: what a delta of
+    /// it carries into [`CompiledRules::scan_regions`].
+    pub fn wide_hits<'s>(&self, scratch: &'s Scratch) -> &'s [KeywordHit] {
+        &scratch.wide_hits
+    }
+
+    /// The whole-match spans of the last scan's matches of rules that match within a line,
+    /// including generic matches a provider match shadowed (in a delta the shadowing match may
+    /// be gone): where a delta that copies those lines unchanged has matches too.
+    pub fn line_spans<'s>(&self, scratch: &'s Scratch) -> &'s [(usize, usize)] {
+        &scratch.line_spans
+    }
+
+    /// Whether rule `rule` (an index into the rules given to [`CompiledRules::new`]) matches
+    /// within its keyword's line, so that an unchanged line gives it the same matches.
+    pub fn is_line_local(&self, rule: usize) -> bool {
+        !self.verifiers[rule].multiline && !self.always.contains(&(rule as u32))
+    }
+
+    fn add_always(&self, scratch: &mut Scratch, haystack: &[u8]) {
+        for &ri in &self.always {
+            if scratch.windows[ri as usize].is_empty() {
+                scratch.touched.push(ri);
+            }
+            scratch.windows[ri as usize].push((0, haystack.len()));
+        }
+    }
+
+    fn verify_windows<'s>(&self, scratch: &'s mut Scratch, haystack: &[u8]) -> &'s [RawMatch] {
         let touched = std::mem::take(&mut scratch.touched);
         for &ri in &touched {
             let ri = ri as usize;
@@ -285,18 +392,31 @@ impl CompiledRules {
         scratch.touched = touched;
         let matches = &mut scratch.matches;
         matches.sort_unstable_by_key(|m| (m.secret.0, m.secret.1, m.rule));
+        scratch.line_spans.clear();
+        scratch
+            .line_spans
+            .extend(matches.iter().filter(|m| self.is_line_local(m.rule)).map(|m| m.span));
         drop_shadowed_generic(matches, &self.verifiers);
         &scratch.matches
     }
 
-    fn collect_windows(&self, scratch: &mut Scratch, hay: &[u8]) {
+    /// Adds the window of each keyword hit within `span` to its rules.
+    fn collect_windows(&self, scratch: &mut Scratch, hay: &[u8], span: (usize, usize)) {
         // Non-overlapping leftmost-longest search, restarted one byte after each hit's start:
         // unlike an overlapping search it keeps the automaton's fast scan loop, and it still
         // sees every position where a keyword starts.
-        let mut input = aho_corasick::Input::new(hay);
+        let mut input = aho_corasick::Input::new(hay).span(span.0..span.1);
         while let Some(hit) = self.prefilter.find(input.clone()) {
             input.set_start(hit.start() + 1);
-            for &ri in &self.keyword_rules[hit.pattern().as_usize()] {
+            let keyword = hit.pattern().as_usize();
+            if self.wide_keywords[keyword] {
+                scratch.wide_hits.push(KeywordHit {
+                    start: hit.start(),
+                    end: hit.end(),
+                    keyword: keyword as u32,
+                });
+            }
+            for &ri in &self.keyword_rules[keyword] {
                 let windows = &mut scratch.windows[ri as usize];
                 // Cheap skip for a hit whose whole line the previous window already covers
                 // (a newline, not the reach limit, ended that window).

@@ -350,3 +350,166 @@ fn pack_index(repo: &Path) -> String {
         .expect("a pack index");
     idx.display().to_string()
 }
+
+/// A small deterministic generator for the differential test below.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
+}
+
+const RSA_KEY: &str = "-----BEGIN RSA PRIVATE KEY-----
+MIIEpAIBAAKCAQEAzEbEZcfOwvui5isJTNvPAs/7s2sw1ZOLv79p+CtTU4JSkDLm
+yvBAw6zq4y+J+qtN5yasmy8UYKchpCDn6gF8jtEQ+jkWBNQLpHeJLWCeSkMRtp8Y
+yhs6q9gbDYeQk9eTR6vnCv2uch9up+n4LjATLlPhBUcpfWB13cMu1Z+SqpIB7uab
+B2pjgEQZ5Z3g/4/2Kjvf3dawIw2ruQlrYsc+roQ2v/LB93+zeJi/A/1FUVCK1wuJ
+uwMiEQ5OJhWhIOXwcAfQcmBqTzDO091RIXF6xfugqO3+qeTgGMxfjVuEqKJ2PEjy
+q4VwD7sUTBzLmojzyB2h5WYWeT03/Cw34atgtEg+Jf0=
+-----END RSA PRIVATE KEY-----
+";
+
+/// The history sweep scans a stored delta only in the lines it changed and inherits the rest
+/// from its base. It must report exactly what scanning every blob whole reports, whatever the
+/// edits: secrets added, removed and moved, lines joined into a secret or split out of one,
+/// private key blocks whose body alone changes, a last line without a newline, binary versions.
+#[test]
+fn delta_scan_reports_exactly_what_a_whole_blob_scan_reports() {
+    let t = repo();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let (head, tail) = GITHUB_TOKEN.split_at(20);
+    let pieces: Vec<String> = vec![
+        format!("GITHUB_TOKEN = \"{GITHUB_TOKEN}\"\n"),
+        format!("backup = '{GITHUB_TOKEN_2}'\n"),
+        format!("not_valid = \"{GITHUB_TOKEN_BAD_CHECKSUM}\"\n"),
+        format!("split = \"{head}\n{tail}\"\n"),
+        format!("glued = x{GITHUB_TOKEN}\n"),
+        RSA_KEY.to_string(),
+        RSA_KEY.replace("-----END", "\n-----END"),
+        "-----BEGIN RSA PRIVATE KEY-----\n".to_string(),
+        "-----END RSA PRIVATE KEY-----\n".to_string(),
+        "binary\0data\n".to_string(),
+    ];
+    let mut files: Vec<Vec<String>> = (0..3)
+        .map(|f| (0..150).map(|i| format!("value_{f}_{i} = compute({i}) # plain code\n")).collect())
+        .collect();
+    // Scripted first: a token glued to a word (no match), then split onto its own line (a match
+    // that starts where the delta's copy of its base's bytes starts), then glued again.
+    for (version, glued) in [(0, true), (1, false), (2, true)] {
+        let line = if glued {
+            vec![format!("glued = x{GITHUB_TOKEN} # same bytes\n")]
+        } else {
+            vec!["glued = x\n".to_string(), format!("{GITHUB_TOKEN} # same bytes\n")]
+        };
+        let mut lines = files[0].clone();
+        lines.splice(70..70, line);
+        if glued {
+            // Bigger, so that git stores the glued version whole and the split one as a delta.
+            lines.push(format!("# the glued version {version}\n"));
+        }
+        t.write("src/scripted.py", lines.concat());
+        commit(&t, "scripted", &format!("2023-12-31T00:00:0{version}Z"));
+    }
+    for version in 0..90 {
+        for _ in 0..1 + rng.below(4) {
+            let f = rng.below(files.len());
+            let lines = &mut files[f];
+            let at = rng.below(lines.len() + 1);
+            match rng.below(8) {
+                0 | 1 => lines.insert(at, pieces[rng.below(pieces.len())].clone()),
+                2 if at < lines.len() => {
+                    lines.remove(at);
+                }
+                3 if at + 1 < lines.len() => {
+                    // Join two lines: the newline between them goes.
+                    let next = lines.remove(at + 1);
+                    let joined = lines[at].trim_end_matches('\n').to_string() + &next;
+                    lines[at] = joined;
+                }
+                4 if at < lines.len() && lines[at].len() > 2 => {
+                    // Split a line (right before a token, if it has one: a token glued to a
+                    // word is no match, the same bytes at the start of a line are), or change
+                    // one byte of it.
+                    let cut = lines[at]
+                        .find("ghp_")
+                        .filter(|&i| i > 0)
+                        .unwrap_or_else(|| 1 + rng.below(lines[at].len() - 2));
+                    let mut line = lines[at].clone().into_bytes();
+                    if rng.below(2) == 0 {
+                        line.insert(cut, b'\n');
+                    } else {
+                        line[cut] = b'A' + rng.below(26) as u8;
+                    }
+                    lines[at] = String::from_utf8_lossy(&line).into_owned();
+                }
+                5 if at < lines.len() => {
+                    // Move a block elsewhere.
+                    let end = (at + 1 + rng.below(12)).min(lines.len());
+                    let block: Vec<String> = lines.drain(at..end).collect();
+                    let to = rng.below(lines.len() + 1);
+                    lines.splice(to..to, block);
+                }
+                _ => lines.insert(at, format!("line added in version {version}\n")),
+            }
+        }
+        for (f, lines) in files.iter().enumerate() {
+            let mut text = lines.concat();
+            if f == 2 && version % 3 == 0 {
+                text.pop(); // sometimes no newline at the end
+            }
+            t.write(&format!("src/file_{f}.py"), text);
+        }
+        commit(
+            &t,
+            &format!("v{version}"),
+            &format!("2024-01-01T00:{:02}:{:02}Z", version / 60, version % 60),
+        );
+    }
+    git(t.path(), &["repack", "-adf", "-q", "--depth=50", "--window=250"]);
+    let delta = t.run(&["git", "-f", "json", "--exit-code", "0"]);
+    let whole = t.run(&["git", "-f", "json", "--exit-code", "0", "--whole-blobs"]);
+    assert_eq!(delta.code(), 0, "{}", delta.stderr());
+    assert_eq!(whole.code(), 0, "{}", whole.stderr());
+    let (d, w) = (delta.json(), whole.json());
+    assert_eq!(d["findings"], w["findings"]);
+    assert_eq!(d["stats"], w["stats"]);
+    let rules: std::collections::BTreeSet<&str> =
+        w["findings"].as_array().unwrap().iter().map(|f| f["rule_id"].as_str().unwrap()).collect();
+    assert!(rules.contains("github.pat-classic") && rules.contains("privatekey.rsa"), "{rules:?}");
+    assert!(w["findings"].as_array().unwrap().len() >= 20, "{}", w["findings"]);
+    let pack = git(t.path(), &["verify-pack", "-v", &pack_index(t.path())]);
+    assert!(pack.contains("chain length = 10"), "the blobs are stored as delta chains");
+}
+
+#[test]
+fn corrupt_packed_blob_is_an_error_naming_it() {
+    let t = repo();
+    for v in 0..5 {
+        t.write("a.txt", format!("version {v}\n").repeat(200));
+        commit(&t, "v", "2024-01-01T00:00:00Z");
+    }
+    git(t.path(), &["repack", "-adf", "-q"]);
+    let blob = git(t.path(), &["rev-parse", "HEAD~2:a.txt"]);
+    let listing = git(t.path(), &["verify-pack", "-v", &pack_index(t.path())]);
+    let line = listing.lines().find(|l| l.starts_with(&blob)).expect("the blob is packed");
+    // objectname type size size-in-pack offset [depth base]
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let (packed, offset): (usize, usize) = (fields[3].parse().unwrap(), fields[4].parse().unwrap());
+    let pack = pack_index(t.path()).replace(".idx", ".pack");
+    let mut bytes = std::fs::read(&pack).unwrap();
+    for b in &mut bytes[offset + packed / 2..offset + packed] {
+        *b ^= 0x5a;
+    }
+    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&pack, perms).unwrap();
+    std::fs::write(&pack, bytes).unwrap();
+    let r = t.run(&["git", "-f", "json"]);
+    assert_eq!(r.code(), 2, "{}", r.stderr());
+    assert!(r.stderr().contains(&blob), "names the object: {}", r.stderr());
+}
