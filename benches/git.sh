@@ -3,7 +3,8 @@
 # history of a reproducible repository (benches/make_git_repo.py: commits replayed over the
 # Python standard library, with branches, merges, and planted tokens that leakhound must all
 # find). Runs alternate between tools; prints median wall time, blobs/s and MB/s (over the blob
-# bytes leakhound scanned), peak RSS and each peer's time / leakhound's.
+# bytes leakhound scanned), peak RSS and each peer's time / leakhound's. `lh-whole-blobs` is
+# leakhound scanning every blob whole instead of only what each stored delta changed.
 #
 # usage: benches/git.sh [COMMITS] [RUNS]      (defaults 20000, 3)
 # env:   PEERS=DIR (default /tmp/peers-bin), BENCH_DIR (default /tmp/leakhound-bench)
@@ -23,18 +24,27 @@ expected=$(cat "$repo.expected")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# Correctness first: a fast wrong answer fails.
+# Correctness first: a fast wrong answer fails. Every planted token is found, and scanning only
+# what each stored delta changed reports exactly what scanning every blob whole reports.
 "$lh" git "$repo" -q -f json -o "$work/lh.json" --exit-code 0
+"$lh" git "$repo" -q -f json -o "$work/whole.json" --exit-code 0 --whole-blobs
 found=$(python3 -c 'import json,sys; print(sum(f["rule_id"]=="github.pat-classic" for f in json.load(open(sys.argv[1]))["findings"]))' "$work/lh.json")
 [ "$found" = "$expected" ] || { echo "leakhound found $found planted tokens, expected $expected" >&2; exit 1; }
+python3 - "$work/lh.json" "$work/whole.json" <<'PY' || exit 1
+import json, sys
+delta, whole = (json.load(open(p)) for p in sys.argv[1:])
+if delta["findings"] != whole["findings"] or delta["stats"] != whole["stats"]:
+    sys.exit("the delta scan and the whole-blob scan disagree")
+PY
 
 declare -A cmds=(
   [leakhound]="$lh git $repo -q -f json -o $work/leakhound.json --exit-code 0"
+  [lh-whole-blobs]="$lh git $repo -q -f json -o $work/lh-whole.json --exit-code 0 --whole-blobs"
   [kingfisher]="$peers/kingfisher scan $repo --no-validate -f json -o $work/kingfisher.json"
   [gitleaks]="$peers/gitleaks git $repo --no-banner -l error -f json -r $work/gitleaks.json --exit-code 0"
   [betterleaks]="$peers/betterleaks git $repo -l error -o $work/betterleaks.json"
 )
-order=(leakhound kingfisher gitleaks betterleaks)
+order=(leakhound lh-whole-blobs kingfisher gitleaks betterleaks)
 for t in "${order[@]}"; do eval "${cmds[$t]}" >/dev/null 2>&1 || true; done  # warm caches
 for ((i = 0; i < runs; i++)); do
   for ((j = 0; j < ${#order[@]}; j++)); do
