@@ -146,9 +146,18 @@ impl<'r> Objects<'r> {
     /// # Errors
     /// The object is missing or corrupt; the message names the object.
     pub fn read(&mut self, id: &oid) -> Result<(Kind, Data), String> {
+        self.read_nested(id, 0)
+    }
+
+    /// [`Objects::read`] as the base of a delta chain already `depth` deltas long: deltas whose
+    /// bases lie in other packs must not recurse for ever on a crafted repository.
+    fn read_nested(&mut self, id: &oid, depth: usize) -> Result<(Kind, Data), String> {
+        if depth > MAX_CHAIN {
+            return Err(format!("object {id}: delta chain longer than {MAX_CHAIN}"));
+        }
         match self.packs.locate(id) {
             Some((pi, offset)) => self
-                .decode(pi, offset)
+                .decode(pi, offset, depth)
                 .map_err(|e| format!("object {id}: {e} (in {})", self.pack_name(pi))),
             None => self.read_elsewhere(id),
         }
@@ -174,7 +183,7 @@ impl<'r> Objects<'r> {
 
     /// Decodes the entry at `offset` of pack `pi`: follows its delta chain to a cached or whole
     /// object, then applies the deltas back down, caching each object rebuilt on the way.
-    fn decode(&mut self, pi: usize, offset: u64) -> Result<(Kind, Data), String> {
+    fn decode(&mut self, pi: usize, offset: u64, depth: usize) -> Result<(Kind, Data), String> {
         let pack = &self.packs.packs[pi];
         let mut chain = std::mem::take(&mut self.chain);
         chain.clear();
@@ -183,7 +192,7 @@ impl<'r> Objects<'r> {
             if let Some(hit) = self.cache.get(&(pi, at)) {
                 break hit.clone();
             }
-            if chain.len() > MAX_CHAIN {
+            if depth + chain.len() > MAX_CHAIN {
                 return Err(format!("delta chain longer than {MAX_CHAIN}"));
             }
             let entry = pack.data.entry(at).map_err(|e| format!("entry at {at}: {e:#}"))?;
@@ -199,7 +208,7 @@ impl<'r> Objects<'r> {
                     match pack.index.lookup(base_id) {
                         Some(i) => at = pack.index.pack_offset_at_index(i),
                         // A base outside this pack: read it whole, wherever it is.
-                        None => break self.read(&base_id)?,
+                        None => break self.read_nested(&base_id, depth + chain.len())?,
                     }
                 }
                 header => {
@@ -379,12 +388,15 @@ impl BlobForest<'_> {
 
     /// Rebuilds every blob of tree `tree` (`0..self.trees()`), bases before their deltas, and
     /// calls `visit` for each; what `visit` returns for a blob is handed back with each of its
-    /// deltas. A blob that cannot be rebuilt goes to `failed` with the reason, and its deltas
-    /// are not visited.
+    /// deltas. A blob that cannot be rebuilt, or is larger than `max_size`, goes to `failed`
+    /// with the reason, and its deltas are not visited. Nor are the deltas of a blob whose
+    /// ancestors already hold [`WALK_BUDGET`] bytes of memory: the caller reads what it was not
+    /// shown one by one.
     pub fn walk<S>(
         &self,
         tree: usize,
         w: &mut ForestWalker,
+        max_size: u64,
         mut visit: impl FnMut(BlobVisit<'_, S>) -> S,
         mut failed: impl FnMut(&oid, String),
     ) {
@@ -392,53 +404,77 @@ impl BlobForest<'_> {
         let pi = pi as usize;
         let pack = &self.packs.packs[pi];
         let tree = &self.trees[pi];
-        let mut data = w.spare.pop().unwrap_or_default();
+        let in_pack = |e: String| format!("{e} (in {})", pack.data.path().display());
+        let mut data = w.take();
         let at = pack.index.pack_offset_at_index(root);
-        let whole = pack
-            .data
-            .entry(at)
-            .map_err(|e| format!("entry at {at}: {e:#}"))
-            .and_then(|entry| inflate(pack, &entry, &mut w.inflate, &mut data));
+        let whole =
+            pack.data.entry(at).map_err(|e| format!("entry at {at}: {e:#}")).and_then(|entry| {
+                if entry.decompressed_size > max_size {
+                    return Err(format!("{} bytes, over the size limit", entry.decompressed_size));
+                }
+                inflate(pack, &entry, &mut w.inflate, &mut data)
+            });
         let id = pack.index.oid_at_index(root);
         if let Err(e) = whole {
-            failed(id, format!("{e} (in {})", pack.data.path().display()));
-            w.spare.push(data);
+            failed(id, in_pack(e));
+            w.give(data);
             return;
         }
         let state = visit(BlobVisit { id, data: &data, base: None });
+        let mut held = data.len();
         let mut stack = vec![Frame { data, state, next: tree.first_child[root as usize] }];
         while let Some(top) = stack.last_mut() {
             let child = top.next;
             if child == NONE {
                 let done = stack.pop().expect("a frame");
-                w.spare.push(done.data);
+                held -= done.data.len();
+                w.give(done.data);
                 continue;
             }
             top.next = tree.next_sibling[child as usize];
             let id = pack.index.oid_at_index(child);
             let at = pack.index.pack_offset_at_index(child);
-            let mut out = w.spare.pop().unwrap_or_default();
+            let mut out = w.take();
             let rebuilt = pack
                 .data
                 .entry(at)
                 .map_err(|e| format!("entry at {at}: {e:#}"))
                 .and_then(|entry| inflate(pack, &entry, &mut w.inflate, &mut w.delta))
-                .and_then(|()| {
-                    apply_delta_into(&top.data, &w.delta, &mut out, Some(&mut w.copies))
+                .and_then(|()| match delta_result_size(&w.delta)? {
+                    size if size > max_size => Err(format!("{size} bytes, over the size limit")),
+                    _ => apply_delta_into(&top.data, &w.delta, &mut out, Some(&mut w.copies)),
                 });
             if let Err(e) = rebuilt {
-                failed(id, format!("{e} (in {})", pack.data.path().display()));
-                w.spare.push(out);
+                failed(id, in_pack(e));
+                w.give(out);
                 continue;
             }
             let state =
                 visit(BlobVisit { id, data: &out, base: Some((&top.data, &top.state, &w.copies)) });
             let first = tree.first_child[child as usize];
-            if first == NONE {
-                w.spare.push(out);
+            if first == NONE || held + out.len() > WALK_BUDGET {
+                w.give(out);
             } else {
+                held += out.len();
                 stack.push(Frame { data: out, state, next: first });
             }
+        }
+    }
+}
+
+/// Most bytes of blobs [`BlobForest::walk`] keeps for the deltas still to rebuild from them (a
+/// 50-deep chain of a 10 MB file would otherwise hold 500 MB).
+pub const WALK_BUDGET: usize = 256 << 20;
+
+impl ForestWalker {
+    fn take(&mut self) -> Vec<u8> {
+        self.spare.pop().unwrap_or_default()
+    }
+
+    /// Keeps a few buffers of ordinary size for reuse; a huge one goes back to the allocator.
+    fn give(&mut self, buf: Vec<u8>) {
+        if self.spare.len() < 16 && buf.capacity() <= 4 << 20 {
+            self.spare.push(buf);
         }
     }
 }
@@ -495,6 +531,13 @@ fn inflate(
     out.resize(entry.decompressed_size as usize, 0);
     pack.data.decompress_entry(entry, inflate, out).map_err(|e| format!("entry at {at}: {e:#}"))?;
     Ok(())
+}
+
+/// The size of the object a delta builds, from its header.
+fn delta_result_size(delta: &[u8]) -> Result<u64, String> {
+    let mut at = 0;
+    delta_size(delta, &mut at)?;
+    delta_size(delta, &mut at)
 }
 
 /// Reads one size of a delta header: 7 bits per byte, least significant first.

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 /// saves.
 const PACK_ORDER_MIN: usize = 256;
 /// Blobs a worker takes at a time: neighbours in pack order share delta bases, and each worker
-/// has its own delta-base cache.
+/// has its own object cache.
 const CHUNK: usize = 64;
 
 /// Loads and compiles the rules on another thread while `enumerate` lists what to scan: the
@@ -113,10 +113,11 @@ fn sweep(repo: &Repo, args: &GitArgs, started: Instant, notes: &[String]) -> Res
         if show_progress {
             s.spawn(|| draw_progress(&progress));
         }
+        // Stops the progress line however the walk ends, a panic included.
+        let _done = progress.done_on_drop();
         let local = repo.local();
         let plan = gitin::history(&mut repo.objects(&local), &args.branch, args.all_occurrences);
         let states = pass.map(|p| p.join());
-        progress.done.store(true, Ordering::Relaxed);
         (plan, states)
     });
     let mut plan = plan?;
@@ -200,6 +201,7 @@ fn pack_pass(
                         forest.walk(
                             tree,
                             &mut walker,
+                            policy.max_size,
                             |blob| {
                                 progress.scanned.fetch_add(1, Ordering::Relaxed);
                                 progress.bytes.fetch_add(blob.data.len() as u64, Ordering::Relaxed);
@@ -220,7 +222,12 @@ fn pack_pass(
     });
     let mut states = PackStates::default();
     for (id, state) in parts.into_iter().flatten() {
-        states.insert(id, state);
+        // A blob stored in two packs: whichever copy calls for a full scan decides, as the
+        // full scan may read the other copy.
+        let decided = matches!(states.get(&id), Some(PackState::Matched | PackState::Failed));
+        if !decided {
+            states.insert(id, state);
+        }
     }
     states
 }
@@ -246,12 +253,13 @@ fn scan_delta(
         Some((_, Some((base_spans, base_hits)), copies)) => {
             changed_lines(data, copies, regions);
             let mut spans = Vec::new();
-            carry(base_spans.iter().copied(), copies, regions, |i, start| {
+            carry(base_spans, copies, regions, |i, start| {
                 let (s, e) = base_spans[i];
                 spans.push((start, start + (e - s)));
             });
-            let hit_spans = base_hits.iter().map(|h| (h.start, h.end));
-            carry(hit_spans, copies, regions, |i, start| hits.push(base_hits[i].moved(start)));
+            let hit_spans: Vec<(usize, usize)> =
+                base_hits.iter().map(|h| (h.start, h.end)).collect();
+            carry(&hit_spans, copies, regions, |i, start| hits.push(base_hits[i].moved(start)));
             (compiled.scan_regions(scratch, data, regions, &hits), spans)
         }
         _ => (compiled.scan(scratch, data, true), Vec::new()),
@@ -269,19 +277,38 @@ fn scan_delta(
 /// delta did not change (a changed line is scanned anew), `found(index of the span, its start
 /// in the delta)`.
 fn carry(
-    spans: impl Iterator<Item = (usize, usize)>,
+    spans: &[(usize, usize)],
     copies: &[odb::Copy],
     changed: &[(usize, usize)],
     mut found: impl FnMut(usize, usize),
 ) {
-    for (i, (start, end)) in spans.enumerate() {
-        for c in copies {
-            if c.from <= start && end <= c.from + c.len {
-                let to = (c.to + (start - c.from), c.to + (end - c.from));
-                let k = changed.partition_point(|r| r.1 <= to.0);
-                if changed.get(k).is_none_or(|r| r.0 >= to.1) {
-                    found(i, to.0);
-                }
+    if spans.is_empty() {
+        return;
+    }
+    // Copies by where they read the base, with how far the base is read up to each: the copies
+    // that hold a span start at or before it, and the search back stops where none reaches it.
+    let mut by_source: Vec<(usize, usize, usize)> =
+        copies.iter().map(|c| (c.from, c.from + c.len, c.to)).collect();
+    by_source.sort_unstable();
+    let reach: Vec<usize> = by_source
+        .iter()
+        .scan(0, |far, c| {
+            *far = c.1.max(*far);
+            Some(*far)
+        })
+        .collect();
+    for (i, &(start, end)) in spans.iter().enumerate() {
+        let mut j = by_source.partition_point(|c| c.0 <= start);
+        while j > 0 && reach[j - 1] >= end {
+            j -= 1;
+            let (from, source_end, to) = by_source[j];
+            if end > source_end {
+                continue;
+            }
+            let moved = (to + (start - from), to + (end - from));
+            let k = changed.partition_point(|r| r.1 <= moved.0);
+            if changed.get(k).is_none_or(|r| r.0 >= moved.1) {
+                found(i, moved.0);
             }
         }
     }
@@ -303,6 +330,18 @@ struct Progress {
     scanned: AtomicUsize,
     bytes: AtomicU64,
     done: AtomicBool,
+}
+
+impl Progress {
+    fn done_on_drop(&self) -> impl Drop + '_ {
+        struct Done<'p>(&'p AtomicBool);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::Relaxed);
+            }
+        }
+        Done(&self.done)
+    }
 }
 
 /// A finding with the index of its blob's commit and the blob's other occurrences: commits
@@ -349,6 +388,7 @@ fn run(
     let show_progress = !common.quiet && std::io::stderr().is_terminal();
     let next = AtomicUsize::new(0);
     let pending = std::thread::scope(|s| {
+        let _done = progress.done_on_drop();
         let mut workers = Vec::new();
         for _ in 0..threads {
             workers.push(s.spawn(|| {
@@ -389,7 +429,6 @@ fn run(
         if crashed {
             ctx.diags.push(Level::Error, "a scanning thread crashed; some blobs were not scanned");
         }
-        progress.done.store(true, Ordering::Relaxed);
         pending
     });
     for sub in &plan.submodules {

@@ -103,6 +103,10 @@ pub fn translate(file: &str, text: &str) -> Result<(Translated, Vec<String>), Ru
                 notes.push(format!(
                     "{file}: rule `{gid}`: keyword {k:?} is shorter than 3 bytes and was dropped"
                 ));
+            } else if k.contains(['\n', '\r']) {
+                notes.push(format!(
+                    "{file}: rule `{gid}`: keyword {k:?} spans lines and was dropped"
+                ));
             } else {
                 keywords.push(k.to_ascii_lowercase());
             }

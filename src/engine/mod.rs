@@ -418,14 +418,18 @@ impl CompiledRules {
             }
             for &ri in &self.keyword_rules[keyword] {
                 let windows = &mut scratch.windows[ri as usize];
+                let multiline = self.verifiers[ri as usize].multiline;
                 // Cheap skip for a hit whose whole line the previous window already covers
-                // (a newline, not the reach limit, ended that window).
-                if windows.last().is_some_and(|&(_, end)| {
-                    end >= hit.end() && end < hay.len() && hay[end] == b'\n'
-                }) {
+                // (a newline, not the reach limit, ended that window; a multiline window ends
+                // at its reach, wherever that falls).
+                if !multiline
+                    && windows.last().is_some_and(|&(_, end)| {
+                        end >= hit.end() && end < hay.len() && hay[end] == b'\n'
+                    })
+                {
                     continue;
                 }
-                let w = window(hay, hit.start(), hit.end(), self.verifiers[ri as usize].multiline);
+                let w = window(hay, hit.start(), hit.end(), multiline);
                 if windows.last().is_some_and(|&(start, end)| start <= w.0 && end >= w.1) {
                     continue;
                 }

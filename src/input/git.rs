@@ -504,7 +504,7 @@ pub fn staged(objects: &mut Objects<'_>, all_lines: bool) -> Result<GitPlan, Git
 const MAX_RENAME_SOURCES: usize = 64;
 
 /// Sorts `plan.blobs` into pack order (ascending pack offset, then loose objects). A delta's
-/// base precedes it in a pack, so reading in this order lets the pack's delta-base cache
+/// base precedes it in a pack, so reading in this order lets each reader's object cache
 /// serve most chains instead of inflating each base again.
 ///
 /// # Errors

@@ -271,6 +271,10 @@ fn validate_rule(
         if k.len() < 3 {
             return Err(format!("keyword `{k}` is shorter than 3 bytes"));
         }
+        if k.contains(['\n', '\r']) {
+            // A rule is verified around its keyword's line; a history sweep relies on it.
+            return Err(format!("keyword {k:?} spans lines: a keyword must be on one line"));
+        }
         keywords.push(k.to_ascii_lowercase());
     }
     if parse_patterns {
@@ -375,6 +379,14 @@ mod tests {
         assert_eq!(e.line, 3);
         assert!(e.message.contains("rule `x.y`"), "{e}");
         assert!(e.message.contains("invalid regex"), "{e}");
+    }
+
+    #[test]
+    fn keyword_spanning_lines_is_an_error() {
+        let text = "[[rule]]\nid = \"x.y\"\nname = \"n\"\ndescription = \"d\"\nseverity = \"high\"\nkeywords = [\"ab\\ncd\"]\nregex = '(abc)'\n";
+        let e = load_str("my.toml", text).unwrap_err();
+        assert!(e.to_string().contains("my.toml:2: rule `x.y`"), "{e}");
+        assert!(e.to_string().contains("spans lines"), "{e}");
     }
 
     #[test]

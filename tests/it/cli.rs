@@ -258,3 +258,38 @@ fn stdin_gets_the_size_and_binary_policy() {
     assert_eq!(t.run_with_stdin(&["scan", "-q", "-"], Some(bin.as_bytes())).code(), 0);
     assert_eq!(t.run_with_stdin(&["scan", "-q", "-", "--binary"], Some(bin.as_bytes())).code(), 1);
 }
+
+/// Two private keys, the second starting within 64 KiB of the first keyword and ending past that
+/// reach, where a newline falls exactly at the first window's end: the second keyword still
+/// gets its own window (a multiline window ends at its reach, not at a line's end).
+#[test]
+fn second_private_key_past_the_first_keys_reach_is_found() {
+    let body: String = (0..40)
+        .map(|i| format!("MIIEpAIBAAKCAQEAzEbEZcfOwvui5isJTNvPAs{i:02}7s2sw1ZOLv79pCtTU4JSkDLm\n"))
+        .collect();
+    let key = format!("-----BEGIN RSA PRIVATE KEY-----\n{body}-----END RSA PRIVATE KEY-----\n");
+    let reach_end = "-----BEGIN RSA PRIVATE KEY".len() + 64 * 1024;
+    // Filler up to 1,000 bytes before the first window's end, then the second key; the last
+    // filler line is padded so that a line of the second key's body ends exactly there.
+    let mut text = key.clone();
+    let line = "# filler line of plain text\n";
+    while text.len() + line.len() < reach_end - 1000 {
+        text.push_str(line);
+    }
+    let start = text.len();
+    let newline = key
+        .bytes()
+        .enumerate()
+        .map(|(i, b)| (start + i, b))
+        .find(|&(at, b)| at + 80 >= reach_end && b == b'\n')
+        .map(|(at, _)| at)
+        .unwrap();
+    text.insert_str(start - 1, &"x".repeat(reach_end - newline));
+    text.push_str(&key);
+    assert_eq!(text.as_bytes()[reach_end], b'\n', "a newline at the first window's end");
+    let t = TempTree::new();
+    t.write("keys.txt", &text);
+    let r = t.run(&["scan", ".", "-f", "json"]);
+    let keys = r.findings().iter().filter(|f| f.0 == "privatekey.rsa").count();
+    assert_eq!(keys, 2, "{}", r.stdout());
+}
