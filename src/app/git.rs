@@ -116,7 +116,11 @@ fn sweep(repo: &Repo, args: &GitArgs, started: Instant, notes: &[String]) -> Res
         // Stops the progress line however the walk ends, a panic included.
         let _done = progress.done_on_drop();
         let local = repo.local();
-        let plan = gitin::history(&mut repo.objects(&local), &args.branch, args.all_occurrences);
+        let walked = || {
+            progress.commits.fetch_add(1, Ordering::Relaxed);
+        };
+        let mut objects = repo.objects(&local);
+        let plan = gitin::history(&mut objects, &args.branch, args.all_occurrences, walked);
         let states = pass.map(|p| p.join());
         (plan, states)
     });
@@ -326,6 +330,8 @@ fn provenance(c: &gitin::CommitInfo) -> GitProvenance {
 /// Progress shared by the workers and the progress line.
 #[derive(Default)]
 struct Progress {
+    /// Commits the history walk has entered.
+    commits: AtomicUsize,
     listed: AtomicUsize,
     scanned: AtomicUsize,
     bytes: AtomicU64,
@@ -451,7 +457,7 @@ fn run(
     finish(&ctx, common, 0, started, report_stale, repo.workdir.as_deref())
 }
 
-/// Redraws `blobs scanned / listed, MB/s` on standard error until done.
+/// Redraws `commits walked, blobs scanned / listed, MB/s` on standard error until done.
 fn draw_progress(p: &Progress) {
     let start = Instant::now();
     let mut err = std::io::stderr();
@@ -465,8 +471,14 @@ fn draw_progress(p: &Progress) {
         let listed = p.listed.load(Ordering::Relaxed);
         let mb = p.bytes.load(Ordering::Relaxed) as f64 / 1e6;
         let rate = mb / start.elapsed().as_secs_f64().max(1e-3);
-        let _ =
-            write!(err, "\r\x1b[Kblobs scanned: {scanned}/{listed}, {mb:.0} MB, {rate:.0} MB/s");
+        let commits = match p.commits.load(Ordering::Relaxed) {
+            0 => String::new(),
+            n => format!("commits walked: {n}, "),
+        };
+        let _ = write!(
+            err,
+            "\r\x1b[K{commits}blobs scanned: {scanned}/{listed}, {mb:.0} MB, {rate:.0} MB/s"
+        );
         drawn = true;
     }
     if drawn {

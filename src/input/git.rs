@@ -262,7 +262,8 @@ pub fn history_walk(
 
 /// Every unique blob reachable from `branches` (every ref when empty), attributed to the
 /// oldest commit and path that carried it (see [`history_walk`]); with `all_occurrences`, each
-/// blob also lists every other commit and path that carries it.
+/// blob also lists every other commit and path that carries it. `walked` is called as each
+/// commit's tree is entered (for progress).
 ///
 /// # Errors
 /// A ref, commit or tree cannot be read; the error names the object.
@@ -270,11 +271,15 @@ pub fn history(
     objects: &mut Objects<'_>,
     branches: &[String],
     all_occurrences: bool,
+    mut walked: impl FnMut(),
 ) -> Result<GitPlan, GitError> {
     let mut plan = GitPlan::default();
     let mut index: HashMap<ObjectId, usize> = HashMap::default();
     plan.submodules = history_walk(objects, branches, all_occurrences, |v| match v {
-        Visit::Commit(info) => plan.commits.push(info),
+        Visit::Commit(info) => {
+            walked();
+            plan.commits.push(info);
+        }
         Visit::File { commit, dir, name, id } => match index.get(&id) {
             Some(&bi) => {
                 if all_occurrences {
