@@ -108,7 +108,9 @@ fn sweep(repo: &Repo, args: &GitArgs, started: Instant, notes: &[String]) -> Res
         let pass = forest.as_ref().map(|forest| {
             progress.listed.store(forest.blobs(), Ordering::Relaxed);
             let (compiled, policy, progress) = (&loaded.detector.compiled, &policy, &progress);
-            s.spawn(move || pack_pass(forest, compiled, policy, threads, progress))
+            // The walk, on this thread, is the longer part: leave it a core of its own.
+            let workers = threads.saturating_sub(1).max(1);
+            s.spawn(move || pack_pass(forest, compiled, policy, workers, progress))
         });
         if show_progress {
             s.spawn(|| draw_progress(&progress));
