@@ -274,7 +274,7 @@ pub struct BlobVisit<'a, S> {
     pub data: &'a [u8],
     /// For a delta: the base's bytes, the caller's state for the base, and the runs copied
     /// from it (everything else was inserted).
-    pub base: Option<(&'a [u8], &'a S, &'a [Copy])>,
+    pub base: Option<(&'a [u8], &'a S, &'a [CopyRun])>,
 }
 
 /// A worker's reusable buffers for [`BlobForest::walk`].
@@ -282,7 +282,7 @@ pub struct BlobVisit<'a, S> {
 pub struct ForestWalker {
     inflate: gix_zlib::Inflate,
     delta: Vec<u8>,
-    copies: Vec<Copy>,
+    copies: Vec<CopyRun>,
     spare: Vec<Vec<u8>>,
 }
 
@@ -485,7 +485,7 @@ impl ForestWalker {
 /// newlines, so a rule that matches within a line finds there exactly what it found in the
 /// base. A line at the very start counts as copied only from the base's start, and a last line
 /// without a newline always counts as changed (the base's copy of it may go on).
-pub fn changed_lines(data: &[u8], copies: &[Copy], out: &mut Vec<(usize, usize)>) {
+pub fn changed_lines(data: &[u8], copies: &[CopyRun], out: &mut Vec<(usize, usize)>) {
     out.clear();
     let mut push = |start: usize, end: usize| {
         // Widen to whole lines, and merge with the previous range if they touch.
@@ -560,7 +560,7 @@ fn delta_size(delta: &[u8], at: &mut usize) -> Result<u64, String> {
 
 /// A run of a delta's output copied from its base: `out[to..to + len] == base[from..from + len]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Copy {
+pub struct CopyRun {
     /// Start in the rebuilt object.
     pub to: usize,
     /// Start in the base.
@@ -590,7 +590,7 @@ pub fn apply_delta_into(
     base: &[u8],
     delta: &[u8],
     out: &mut Vec<u8>,
-    mut copies: Option<&mut Vec<Copy>>,
+    mut copies: Option<&mut Vec<CopyRun>>,
 ) -> Result<(), String> {
     out.clear();
     if let Some(c) = copies.as_deref_mut() {
@@ -640,7 +640,7 @@ pub fn apply_delta_into(
                     {
                         last.len += len;
                     }
-                    _ => c.push(Copy { to: out.len(), from: offset, len }),
+                    _ => c.push(CopyRun { to: out.len(), from: offset, len }),
                 }
             }
             out.extend_from_slice(src);
@@ -660,11 +660,6 @@ pub fn apply_delta_into(
         return Err(format!("delta produced {} bytes, expected {size}", out.len()));
     }
     Ok(())
-}
-
-/// The id gix would compute for `data` of `kind`: for tests that compare this reader with gix.
-pub fn object_id(kind: Kind, data: &[u8]) -> ObjectId {
-    gix::objs::compute_hash(gix::hash::Kind::Sha1, kind, data).expect("sha1 hashing works")
 }
 
 #[cfg(test)]
@@ -688,7 +683,10 @@ mod tests {
         let (mut out, mut copies) = (Vec::new(), Vec::new());
         apply_delta_into(base, &delta, &mut out, Some(&mut copies)).unwrap();
         assert_eq!(out, b"abcdXgh");
-        assert_eq!(copies, vec![Copy { to: 0, from: 0, len: 4 }, Copy { to: 5, from: 6, len: 2 }]);
+        assert_eq!(
+            copies,
+            vec![CopyRun { to: 0, from: 0, len: 4 }, CopyRun { to: 5, from: 6, len: 2 }]
+        );
     }
 
     #[test]
@@ -696,17 +694,17 @@ mod tests {
         let base = b"one\ntwo\nthree\nfour\n";
         // "one\ntwo\n" copied, "TWO\n" inserted, "three\nfour\n" copied.
         let data = b"one\ntwo\nTWO\nthree\nfour\n";
-        let copies = [Copy { to: 0, from: 0, len: 8 }, Copy { to: 12, from: 8, len: 11 }];
+        let copies = [CopyRun { to: 0, from: 0, len: 8 }, CopyRun { to: 12, from: 8, len: 11 }];
         let mut out = Vec::new();
         changed_lines(data, &copies, &mut out);
         // The inserted line, and "three" whose newline before it was inserted too.
         assert_eq!(out, vec![(8, 18)]);
         assert_eq!(&data[8..18], b"TWO\nthree\n");
         // A copy that does not start at the base's start leaves the first line changed.
-        changed_lines(b"wo\n", &[Copy { to: 0, from: 5, len: 3 }], &mut out);
+        changed_lines(b"wo\n", &[CopyRun { to: 0, from: 5, len: 3 }], &mut out);
         assert_eq!(out, vec![(0, 3)]);
         // A last line without a newline is always changed.
-        changed_lines(&base[..17], &[Copy { to: 0, from: 0, len: 17 }], &mut out);
+        changed_lines(&base[..17], &[CopyRun { to: 0, from: 0, len: 17 }], &mut out);
         assert_eq!(out, vec![(14, 17)]);
         // Nothing copied: everything changed.
         changed_lines(b"a\nb\n", &[], &mut out);

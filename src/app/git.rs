@@ -284,7 +284,7 @@ fn scan_delta(
 /// in the delta)`.
 fn carry(
     spans: &[(usize, usize)],
-    copies: &[odb::Copy],
+    copies: &[odb::CopyRun],
     changed: &[(usize, usize)],
     mut found: impl FnMut(usize, usize),
 ) {

@@ -333,7 +333,8 @@ fn pack_reader_rebuilds_every_object_of_a_deltified_pack() {
     for id in all.lines() {
         let id = gix::ObjectId::from_hex(id.as_bytes()).unwrap();
         let (kind, data) = objects.read(&id).unwrap();
-        assert_eq!(leakhound::odb::object_id(kind, &data), id, "{kind} rebuilt wrongly");
+        let rebuilt = gix::objs::compute_hash(gix::hash::Kind::Sha1, kind, &data).unwrap();
+        assert_eq!(rebuilt, id, "{kind} rebuilt wrongly");
         n += 1;
     }
     assert!(n > 150, "{n} objects");
