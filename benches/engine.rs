@@ -1,4 +1,5 @@
-//! Engine throughput (no file system): MB/s of `CompiledRules::scan` plus filtering on a
+//! Detection throughput (no file system): MB/s of the detect stage's per-buffer pipeline
+//! (`Detector::find`: prefilter, verify, scopes, suppressions, findings) on a
 //! realistic buffer of Python source with its natural keyword hits, on the same buffer with
 //! every keyword defused (the prefilter-only cost), and with planted secrets.
 //!
@@ -7,8 +8,9 @@
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use leakhound::app::Detector;
+use leakhound::detect::{Detector, Lines, Options};
 use leakhound::engine::Compile;
+use leakhound::provenance::Provenance;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -88,11 +90,13 @@ fn bench(c: &mut Criterion) {
         planted.splice(at..at, line.into_bytes());
     }
 
-    let mut scratch = detector.compiled.scratch();
+    let provenance = Provenance::File { path: "bench.py".into() };
+    let options = Options::default();
+    let mut scratch = detector.scratch();
     let mut found = Vec::new();
     let mut count = |buf: &[u8], found: &mut Vec<_>| {
         found.clear();
-        detector.detect(&mut scratch, buf, Some("bench.py"), false, true, found);
+        detector.find(&mut scratch, buf, &provenance, options, true, Lines::All, found);
         found.len()
     };
     // A fast wrong answer fails: check the counts before timing.
@@ -104,7 +108,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("engine");
     g.throughput(Throughput::Bytes(natural.len() as u64));
     g.sample_size(20);
-    let mut scratch = detector.compiled.scratch();
+    let mut scratch = detector.scratch();
     for (name, buf) in [
         ("python-natural-hits", &natural),
         ("python-no-keyword-hits", &defused),
@@ -113,7 +117,15 @@ fn bench(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter(|| {
                 found.clear();
-                detector.detect(&mut scratch, buf, Some("bench.py"), false, true, &mut found);
+                detector.find(
+                    &mut scratch,
+                    buf,
+                    &provenance,
+                    options,
+                    true,
+                    Lines::All,
+                    &mut found,
+                );
                 found.len()
             })
         });

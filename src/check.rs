@@ -2,9 +2,10 @@
 //! (prefilter, verify, entropy, checksum, allowlists), with the prefilter on and off, and checks
 //! the built-in allowlist and exclusion examples. The test suite calls the same function.
 
-use crate::app::Detector;
+use crate::detect::{Detector, Lines, Options};
 use crate::engine::Compile;
 use crate::filter::glob_set;
+use crate::provenance::Provenance;
 use crate::rules::{Rule, RuleSet};
 use std::fmt;
 
@@ -42,7 +43,7 @@ fn short(s: &str) -> String {
 /// A rule whose regex does not compile.
 pub fn check(set: &RuleSet) -> anyhow::Result<Vec<Problem>> {
     let detector = Detector::new(set, Compile::Eager)?;
-    let mut scratch = detector.compiled.scratch();
+    let mut scratch = detector.scratch();
     let mut problems = Vec::new();
     let mut found = Vec::new();
     for rule in &set.rules {
@@ -60,15 +61,17 @@ pub fn check(set: &RuleSet) -> anyhow::Result<Vec<Problem>> {
         if rule.remediation.trim().is_empty() {
             problem("needs a remediation".into());
         }
-        let path = example_path(rule);
+        let provenance = Provenance::File { path: example_path(rule) };
+        let options = Options { show_secrets: true, keep_suppressed: false };
         let mut of_rule = |text: &str, prefilter: bool| {
             found.clear();
-            detector.detect(
+            detector.find(
                 &mut scratch,
                 text.as_bytes(),
-                Some(&path),
-                true,
+                &provenance,
+                options,
                 prefilter,
+                Lines::All,
                 &mut found,
             );
             found
@@ -103,7 +106,7 @@ pub fn check(set: &RuleSet) -> anyhow::Result<Vec<Problem>> {
     }
     for a in &set.allowlist {
         for ex in &a.examples {
-            if !detector.filter.global_suppresses(ex.as_bytes()) {
+            if !detector.suppressor().global_suppresses(ex.as_bytes()) {
                 problems.push(Problem {
                     what: format!("{}: allowlist `{}`", a.origin, a.reason),
                     message: format!("example {} is not suppressed", short(ex)),

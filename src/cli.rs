@@ -1,6 +1,7 @@
-//! Command-line flags (clap derive) and their conversion into typed values. Nothing here touches
-//! the file system or knows about rules or engines.
+//! Command-line flags (clap derive), their help text and per-flag tests. Nothing here touches
+//! the file system or knows about rules or engines; `app::plan` turns these into typed options.
 
+use crate::report::Format;
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -84,19 +85,6 @@ pub enum ListFormat {
     Json,
 }
 
-/// Report formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Readable blocks, colored on a terminal.
-    Human,
-    /// One JSON document.
-    Json,
-    /// One JSON object per finding per line.
-    Jsonl,
-    /// SARIF 2.1.0 for GitHub code scanning.
-    Sarif,
-}
-
 /// When to color output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -150,9 +138,6 @@ pub struct CommonArgs {
     /// Make allowlist and baseline entries that suppressed nothing an error (exit 2).
     #[arg(long)]
     pub strict: bool,
-    /// Set by `baseline convert`: write the findings a .gitleaksignore suppresses to FILE.
-    #[arg(long, value_name = "FILE", hide = true)]
-    pub convert_gitleaksignore: Option<PathBuf>,
     /// Skip files larger than SIZE (bytes, or with K/M/G suffix).
     #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
     pub max_file_size: u64,

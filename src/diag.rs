@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
+pub(crate) enum Level {
     /// Informational (a skipped special file, a symlink loop).
     Note,
     /// Something the user should look at; the scan is still complete.
@@ -17,35 +17,35 @@ pub enum Level {
 
 /// One message, naming the file it is about.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Diagnostic {
+pub(crate) struct Diagnostic {
     /// Severity.
-    pub level: Level,
+    pub(crate) level: Level,
     /// The text, starting with the path it concerns.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// A thread-safe collector of diagnostics.
 #[derive(Debug, Default)]
-pub struct Diagnostics {
+pub(crate) struct Diagnostics {
     items: Mutex<Vec<Diagnostic>>,
 }
 
 impl Diagnostics {
     /// Records a diagnostic.
-    pub fn push(&self, level: Level, message: impl Into<String>) {
+    pub(crate) fn push(&self, level: Level, message: impl Into<String>) {
         let d = Diagnostic { level, message: message.into() };
         self.items.lock().unwrap_or_else(|e| e.into_inner()).push(d);
     }
 
     /// All diagnostics, sorted (so output does not depend on thread timing).
-    pub fn sorted(&self) -> Vec<Diagnostic> {
+    pub(crate) fn sorted(&self) -> Vec<Diagnostic> {
         let mut v = self.items.lock().unwrap_or_else(|e| e.into_inner()).clone();
         v.sort_by(|a, b| a.message.cmp(&b.message).then(a.level.cmp(&b.level)));
         v
     }
 
     /// Whether any error was recorded.
-    pub fn errored(&self) -> bool {
+    pub(crate) fn errored(&self) -> bool {
         self.items.lock().unwrap_or_else(|e| e.into_inner()).iter().any(|d| d.level == Level::Error)
     }
 }
@@ -54,7 +54,7 @@ impl Diagnostics {
 ///
 /// # Errors
 /// Writing to `out` fails.
-pub fn render(diags: &[Diagnostic], out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn render(diags: &[Diagnostic], out: &mut dyn Write) -> io::Result<()> {
     for d in diags {
         let level = match d.level {
             Level::Note => "note",

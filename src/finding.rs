@@ -1,6 +1,7 @@
 //! The stable [`Finding`] type: location, versioned content fingerprint, and the redacted form
 //! of the secret that every report shows by default.
 
+use crate::provenance::{Commit, Provenance};
 use crate::rules::{Confidence, Rule, Severity};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -9,7 +10,7 @@ use sha2::{Digest, Sha256};
 pub const FINGERPRINT_KEY: &str = "leakhound/secret/sha256/v1";
 
 /// One reported secret.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
     /// Stable rule id.
     pub rule_id: String,
@@ -19,8 +20,8 @@ pub struct Finding {
     pub severity: Severity,
     /// How sure the rule is.
     pub confidence: Confidence,
-    /// Path relative to the scan root (`/` separators), or `-` for standard input.
-    pub path: String,
+    /// Where the scanned bytes came from.
+    pub provenance: Provenance,
     /// 1-based line of the secret's first byte.
     pub line: usize,
     /// 1-based column (Unicode code points) of the secret's first byte.
@@ -36,47 +37,104 @@ pub struct Finding {
     /// Length of the secret in bytes.
     pub secret_length: usize,
     /// Whether an offline checksum verified the secret.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub checksum_valid: bool,
     /// Content fingerprint: depends on rule, path and a hash of the secret, never on the line.
     pub fingerprint: String,
     /// Path-independent fingerprint (rule and secret), for baselines that ignore paths.
-    #[serde(skip)]
     pub secret_fingerprint: String,
     /// Hex SHA-256 of the secret value (matches betterleaks value fingerprints); never serialized.
-    #[serde(skip)]
     pub secret_sha256: String,
     /// Set when the finding was suppressed and the user asked to see suppressed findings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppressed>,
-    /// Where a finding from git history first appeared.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub git: Option<GitProvenance>,
     /// With `--all-occurrences`: every other commit and path carrying the same blob.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub occurrences: Vec<Occurrence>,
+}
+
+/// The serialized form of a [`Finding`] (JSON, JSON Lines): the provenance flattened into
+/// `path` and, for git items, `commit`, `author`, `email` and `date`.
+#[derive(Serialize)]
+struct FindingRow<'a> {
+    rule_id: &'a str,
+    rule_name: &'a str,
+    severity: Severity,
+    confidence: Confidence,
+    path: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    secret: &'a str,
+    redacted: bool,
+    secret_length: usize,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    checksum_valid: bool,
+    fingerprint: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<&'a Suppressed>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    commit: Option<&'a Commit>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    occurrences: &'a [Occurrence],
+}
+
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        FindingRow {
+            rule_id: &self.rule_id,
+            rule_name: &self.rule_name,
+            severity: self.severity,
+            confidence: self.confidence,
+            path: self.provenance.path(),
+            line: self.line,
+            column: self.column,
+            end_line: self.end_line,
+            end_column: self.end_column,
+            secret: &self.secret,
+            redacted: self.redacted,
+            secret_length: self.secret_length,
+            checksum_valid: self.checksum_valid,
+            fingerprint: &self.fingerprint,
+            suppressed: self.suppressed.as_ref(),
+            commit: self.provenance.commit(),
+            occurrences: &self.occurrences,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// Why a finding was suppressed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SuppressionKind {
+    /// An inline marker on the secret's line.
+    Inline,
+    /// An allowlist entry (built-in, per-rule or from the config).
+    Allowlist,
+    /// A baseline entry.
+    Baseline,
+    /// A `.gitleaksignore` entry.
+    Gitleaksignore,
+}
+
+impl SuppressionKind {
+    /// The name reports show (as in JSON).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::Inline => "inline",
+            SuppressionKind::Allowlist => "allowlist",
+            SuppressionKind::Baseline => "baseline",
+            SuppressionKind::Gitleaksignore => "gitleaksignore",
+        }
+    }
 }
 
 /// How a reported finding was suppressed (`--include-suppressed`).
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Suppressed {
-    /// `inline`, `allowlist` or `baseline`.
-    pub kind: &'static str,
+    /// What suppressed it.
+    pub kind: SuppressionKind,
     /// The reason given with the suppression.
     pub justification: String,
-}
-
-/// The commit that introduced a blob, and who made it.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct GitProvenance {
-    /// Full commit id.
-    pub commit: String,
-    /// Author name.
-    pub author: String,
-    /// Author email.
-    pub email: String,
-    /// Author date, RFC 3339 in UTC.
-    pub date: String,
 }
 
 /// Another commit and path where a blob with a finding occurs.
@@ -88,39 +146,12 @@ pub struct Occurrence {
     pub path: String,
 }
 
-/// Formats seconds since the Unix epoch as an RFC 3339 UTC timestamp.
-///
-/// ```
-/// assert_eq!(leakhound::finding::rfc3339(0), "1970-01-01T00:00:00Z");
-/// assert_eq!(leakhound::finding::rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
-/// ```
-pub fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 /// The pieces of a finding the engine and the line counter produce.
 pub struct FindingParts<'a> {
     /// The rule that matched.
     pub rule: &'a Rule,
-    /// Report path.
-    pub path: &'a str,
+    /// Where the bytes came from.
+    pub provenance: &'a Provenance,
     /// The secret bytes.
     pub secret: &'a [u8],
     /// `(line, column)` of the first byte.
@@ -144,7 +175,7 @@ impl Finding {
             rule_name: p.rule.name.clone(),
             severity: p.rule.severity,
             confidence,
-            path: p.path.to_string(),
+            provenance: p.provenance.clone(),
             line: p.start.0,
             column: p.start.1,
             end_line: p.end.0,
@@ -160,19 +191,23 @@ impl Finding {
             redacted: !p.show_secret,
             secret_length: p.secret.len(),
             checksum_valid: p.checksum_valid,
-            fingerprint: fingerprint_keyed(p.key, &p.rule.id, p.path, p.secret),
+            fingerprint: fingerprint_keyed(p.key, &p.rule.id, p.provenance.path(), p.secret),
             secret_fingerprint: secret_fingerprint(p.key, &p.rule.id, p.secret),
             secret_sha256: Sha256::digest(p.secret).iter().map(|b| format!("{b:02x}")).collect(),
             suppressed: None,
-            git: None,
             occurrences: Vec::new(),
         }
     }
 
+    /// The path reports show (`-` for standard input).
+    pub fn path(&self) -> &str {
+        self.provenance.path()
+    }
+
     /// Sort key for deterministic output.
     pub fn sort_key(&self) -> (&str, usize, usize, &str, &str) {
-        let commit = self.git.as_ref().map_or("", |g| g.commit.as_str());
-        (&self.path, self.line, self.column, &self.rule_id, commit)
+        let commit = self.provenance.commit().map_or("", |c| c.id.as_str());
+        (self.path(), self.line, self.column, &self.rule_id, commit)
     }
 }
 

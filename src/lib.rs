@@ -2,25 +2,30 @@
 //!
 //! Data flows one way through the modules:
 //!
-//! `input` (what to scan) → `source` (bytes: read or mmap) → `engine` (one Aho-Corasick
-//! keyword pass, then each hit rule's regex over a window around its hits, entropy and
-//! checksum) → `filter` (path scopes, allowlists) → `finding` (location, fingerprint,
-//! redaction) → `report` (human, JSON, JSON Lines, SARIF).
+//! `input` and `git` (what to scan, with its [`provenance`]) → `source` (bytes: read or mmap)
+//! → [`detect`] (the one stage every item goes through: skip policy, then [`engine`]: one
+//! Aho-Corasick keyword pass, each hit rule's regex over a window around its hits, entropy and
+//! checksum; then `filter`: path scopes, inline markers, allowlists, baselines) → [`finding`]
+//! (location, fingerprint, redaction) → `report` (human, JSON, JSON Lines, SARIF).
 //!
-//! `app` wires the stages together; rules are compiled once into an immutable
-//! [`engine::CompiledRules`] and every worker thread keeps its own [`engine::Scratch`].
+//! [`app`] wires the stages together; rules are compiled once into an immutable
+//! [`detect::Detector`] and every worker thread keeps its own [`engine::Scratch`].
 #![deny(unsafe_code)]
 
 pub mod app;
 pub mod check;
 pub mod cli;
-pub mod config;
-pub mod diag;
+pub(crate) mod config;
+pub mod detect;
+pub(crate) mod diag;
 pub mod engine;
-pub mod filter;
+pub(crate) mod filter;
 pub mod finding;
-pub mod input;
-pub mod odb;
-pub mod report;
+pub(crate) mod git;
+pub(crate) mod input;
+pub mod provenance;
+pub(crate) mod report;
 pub mod rules;
 pub mod source;
+
+pub use report::Format;

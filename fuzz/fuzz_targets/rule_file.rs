@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         if let Ok(set) = leakhound::rules::load_str("fuzz.toml", text) {
-            let _ = leakhound::app::Detector::new(&set, leakhound::engine::Compile::Eager);
+            let _ = leakhound::detect::Detector::new(&set, leakhound::engine::Compile::Eager);
         }
     }
 });

@@ -6,7 +6,7 @@ use toml::Value;
 
 /// Whether `text` looks like a gitleaks config rather than a leakhound one: gitleaks uses
 /// `[[rules]]` (plural), `[extend]` and `[allowlist]`/`[[allowlists]]` tables.
-pub fn is_gitleaks(text: &str) -> bool {
+pub(crate) fn is_gitleaks(text: &str) -> bool {
     let Ok(v) = text.parse::<toml::Table>() else { return false };
     v.contains_key("rules")
         || v.contains_key("extend")
@@ -15,11 +15,11 @@ pub fn is_gitleaks(text: &str) -> bool {
 }
 
 /// A translated gitleaks config.
-pub struct Translated {
+pub(crate) struct Translated {
     /// Rules and allowlists.
-    pub set: RuleSet,
+    pub(crate) set: RuleSet,
     /// `[extend] useDefault = true`: keep the built-in rules (gitleaks' defaults become ours).
-    pub keep_builtin: bool,
+    pub(crate) keep_builtin: bool,
 }
 
 fn sanitize_id(id: &str) -> String {
@@ -47,10 +47,10 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 ///
 /// # Errors
 /// The file is not valid TOML, or a rule lacks an `id` or a `regex`.
-pub fn translate(file: &str, text: &str) -> Result<(Translated, Vec<String>), RuleError> {
+pub(crate) fn translate(file: &str, text: &str) -> Result<(Translated, Vec<String>), RuleError> {
     let err = |line: usize, message: String| RuleError { file: file.to_string(), line, message };
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        let line = e.span().map_or(0, |s| text[..s.start].matches('\n').count() + 1);
+        let line = e.span().map_or(0, |s| crate::rules::line_of(text, s.start));
         err(line, e.message().trim_end().to_string())
     })?;
     let origin = |what: &str| Origin { file: file.to_string(), line: line_of(text, what) };
@@ -88,7 +88,7 @@ pub fn translate(file: &str, text: &str) -> Result<(Translated, Vec<String>), Ru
             ));
             continue;
         };
-        let (captures, _) = crate::rules::check_regex(regex)
+        let captures = crate::rules::check_regex(regex)
             .map_err(|m| err(o.line, format!("rule `{gid}`: {m}")))?;
         let secret_group = r
             .get("secretGroup")
@@ -264,5 +264,5 @@ fn translate_allowlist(
 }
 
 fn line_of(text: &str, needle: &str) -> usize {
-    text.find(needle).map_or(0, |i| text[..i].matches('\n').count() + 1)
+    text.find(needle).map_or(0, |i| crate::rules::line_of(text, i))
 }

@@ -1,26 +1,28 @@
 //! Finding and reading the user's configuration: the nearest `leakhound.toml` or
 //! `.leakhound.toml` (up to the repository root), files given with `--config`, and gitleaks
-//! configs, which are translated. Hands validated rule sets to the caller; compiles nothing.
+//! configs, which are translated. Hands validated rule sets to the caller. It compiles each user
+//! rule's regex once, only to reject a broken one with its file and line before any scan (the
+//! engine compiles the rules it runs itself).
 
-pub mod gitleaks;
+pub(crate) mod gitleaks;
 
 use crate::rules::{self, RuleSet};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
 /// Config file names looked for, in order.
-pub const NAMES: [&str; 2] = ["leakhound.toml", ".leakhound.toml"];
+pub(crate) const NAMES: [&str; 2] = ["leakhound.toml", ".leakhound.toml"];
 
 /// The nearest config file at or above `start`, stopping at the repository root (a directory
 /// holding `.git`) or the file system root.
-pub fn discover(start: &Path) -> Option<PathBuf> {
+pub(crate) fn discover(start: &Path) -> Option<PathBuf> {
     discover_named(start, &NAMES)
 }
 
 /// The nearest file called one of `names` at or above `start`, up to the repository root (a
 /// directory holding `.git`). Outside a repository only `start` itself is looked at: a config
 /// in some parent directory (`/tmp`, a home directory) is nothing the scanned tree asked for.
-pub fn discover_named(start: &Path, names: &[&str]) -> Option<PathBuf> {
+pub(crate) fn discover_named(start: &Path, names: &[&str]) -> Option<PathBuf> {
     let start = std::fs::canonicalize(start).ok()?;
     let start = if start.is_dir() { start } else { start.parent()?.to_path_buf() };
     let in_repo = start.ancestors().any(|d| d.join(".git").exists());
@@ -44,7 +46,7 @@ pub fn discover_named(start: &Path, names: &[&str]) -> Option<PathBuf> {
 ///
 /// # Errors
 /// A file cannot be read or is invalid; the message names the file and line.
-pub fn load(
+pub(crate) fn load(
     files: &[PathBuf],
     discover_from: Option<&Path>,
     no_config: bool,

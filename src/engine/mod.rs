@@ -74,7 +74,17 @@ fn build_regex(patterns: &[&str], lines: bool) -> Result<Regex, String> {
         .syntax(syntax)
         .configure(Regex::config().utf8_empty(false))
         .build_many(patterns)
-        .map_err(|e| e.to_string())
+        .map_err(|e| {
+            // The error's own text is terse ("error building NFA"); its causes say what is
+            // wrong ("exceeds size limit", the parser's caret diagnostic).
+            let mut message = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                message.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
+            message
+        })
 }
 
 struct Verifier {
@@ -85,10 +95,6 @@ struct Verifier {
     multiline: bool,
     min_entropy: Option<f64>,
     checksum: Option<Checksum>,
-    generic: bool,
-    /// The rule only reports in some paths, so its match may be dropped later: it must not
-    /// shadow a generic match.
-    scoped: bool,
 }
 
 impl Verifier {
@@ -241,8 +247,6 @@ impl CompiledRules {
                 multiline: r.multiline,
                 min_entropy: r.min_entropy,
                 checksum: r.checksum,
-                generic: r.is_generic(),
-                scoped: !r.paths.is_empty() || r.path_regex.is_some(),
             })
             .collect();
         if compile == Compile::Eager {
@@ -265,16 +269,6 @@ impl CompiledRules {
         Ok(CompiledRules { prefilter, keyword_rules, wide_keywords, always, verifiers })
     }
 
-    /// Number of rules.
-    pub fn len(&self) -> usize {
-        self.verifiers.len()
-    }
-
-    /// Whether there are no rules.
-    pub fn is_empty(&self) -> bool {
-        self.verifiers.is_empty()
-    }
-
     /// Fresh scratch space for one worker thread.
     pub fn scratch(&self) -> Scratch {
         let n = self.verifiers.len();
@@ -290,6 +284,8 @@ impl CompiledRules {
     }
 
     /// Finds every match of every rule in `haystack`, sorted by secret position then rule.
+    /// Matches of different rules may overlap (a generic rule and a provider rule on one
+    /// secret): which one to report is the caller's decision, since it depends on path scopes.
     /// The returned slice lives in `scratch` until the next call.
     ///
     /// With `prefilter` false every rule is verified over the whole buffer: the reference
@@ -357,9 +353,8 @@ impl CompiledRules {
         &scratch.wide_hits
     }
 
-    /// The whole-match spans of the last scan's matches of rules that match within a line,
-    /// including generic matches a provider match shadowed (in a delta the shadowing match may
-    /// be gone): where a delta that copies those lines unchanged has matches too.
+    /// The whole-match spans of the last scan's matches of rules that match within a line:
+    /// where a delta that copies those lines unchanged has matches too.
     pub fn line_spans<'s>(&self, scratch: &'s Scratch) -> &'s [(usize, usize)] {
         &scratch.line_spans
     }
@@ -396,7 +391,6 @@ impl CompiledRules {
         scratch
             .line_spans
             .extend(matches.iter().filter(|m| self.is_line_local(m.rule)).map(|m| m.span));
-        drop_shadowed_generic(matches, &self.verifiers);
         &scratch.matches
     }
 
@@ -489,16 +483,25 @@ impl CompiledRules {
 }
 
 /// The part of `hay` a rule is verified in around a keyword at `start..end`: the keyword's line
-/// (at most [`LINE_REACH`] either way), or up to [`MULTILINE_REACH`] past it.
+/// ([`line_window`]), or from the line's start up to [`MULTILINE_REACH`] past the keyword.
 fn window(hay: &[u8], start: usize, end: usize, multiline: bool) -> (usize, usize) {
+    let (from, to) = line_window(hay, start, end);
+    if multiline {
+        (from, (end + MULTILINE_REACH).min(hay.len()))
+    } else {
+        (from, to)
+    }
+}
+
+/// The line around `start..end` (without its terminator), reaching at most [`LINE_REACH`]
+/// bytes either way: what a rule sees around a keyword, and where an inline marker for a secret
+/// is looked for. Lines longer than the reach (minified code, a 64 MiB single line) are cut, so
+/// no byte is looked at more than a bounded number of times.
+pub fn line_window(hay: &[u8], start: usize, end: usize) -> (usize, usize) {
     let lo = start.saturating_sub(LINE_REACH);
     let from = memchr::memrchr(b'\n', &hay[lo..start]).map_or(lo, |i| lo + i + 1);
-    let to = if multiline {
-        (end + MULTILINE_REACH).min(hay.len())
-    } else {
-        let hi = (end + LINE_REACH).min(hay.len());
-        memchr::memchr(b'\n', &hay[end..hi]).map_or(hi, |i| end + i)
-    };
+    let hi = (end + LINE_REACH).min(hay.len());
+    let to = memchr::memchr(b'\n', &hay[end..hi]).map_or(hi, |i| end + i);
     (from, to)
 }
 
@@ -516,22 +519,6 @@ fn merge_windows(windows: &mut Vec<(usize, usize)>) {
         }
     }
     windows.truncate(out);
-}
-
-/// A generic rule (`password = ...`) yields to a provider rule that matched an overlapping
-/// secret: the specific finding says more, and one secret should be one finding.
-fn drop_shadowed_generic(matches: &mut Vec<RawMatch>, verifiers: &[Verifier]) {
-    if !matches.iter().any(|m| verifiers[m.rule].generic) {
-        return;
-    }
-    let specific: Vec<(usize, usize)> = matches
-        .iter()
-        .filter(|m| !verifiers[m.rule].generic && !verifiers[m.rule].scoped)
-        .map(|m| m.secret)
-        .collect();
-    matches.retain(|m| {
-        !verifiers[m.rule].generic || !specific.iter().any(|s| s.0 < m.secret.1 && m.secret.0 < s.1)
-    });
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ const HEADER: &str = "\
 ";
 
 /// The reason written into new entries.
-pub const DEFAULT_REASON: &str = "accepted when the baseline was written";
+pub(crate) const DEFAULT_REASON: &str = "accepted when the baseline was written";
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,21 +29,21 @@ struct File {
 /// One accepted finding.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(deny_unknown_fields)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Path of the finding.
-    pub path: String,
+    pub(crate) path: String,
     /// Rule id.
-    pub rule: String,
+    pub(crate) rule: String,
     /// The finding's fingerprint (rule, path, secret).
-    pub fingerprint: String,
+    pub(crate) fingerprint: String,
     /// Rule and secret only, for `--baseline-ignore-path`.
-    pub secret_fingerprint: String,
+    pub(crate) secret_fingerprint: String,
     /// Why it is accepted.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 /// A loaded baseline.
-pub struct Baseline {
+pub(crate) struct Baseline {
     file: String,
     entries: Vec<(Entry, usize)>,
     by_fingerprint: HashMap<String, usize>,
@@ -57,12 +57,12 @@ impl Baseline {
     ///
     /// # Errors
     /// The file cannot be read or parsed; the message names the file and line.
-    pub fn load(path: &Path, ignore_path: bool) -> Result<Baseline, String> {
+    pub(crate) fn load(path: &Path, ignore_path: bool) -> Result<Baseline, String> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("{file}: cannot read baseline: {e}"))?;
         let parsed: File = toml::from_str(&text).map_err(|e| {
-            let line = e.span().map_or(0, |s| text[..s.start].matches('\n').count() + 1);
+            let line = e.span().map_or(0, |s| crate::rules::line_of(&text, s.start));
             format!("{file}:{line}: {}", e.message().trim_end())
         })?;
         if parsed.version != 1 {
@@ -80,7 +80,7 @@ impl Baseline {
             used: Vec::new(),
         };
         for e in parsed.finding {
-            let line = text[..e.span().start].matches('\n').count() + 1;
+            let line = crate::rules::line_of(&text, e.span().start);
             let e = e.into_inner();
             if e.reason.trim().is_empty() {
                 return Err(format!("{}:{line}: every baseline entry needs a `reason`", b.file));
@@ -95,7 +95,7 @@ impl Baseline {
     }
 
     /// The reason of the entry that accepts `f`, if any.
-    pub fn accepts(&self, f: &Finding) -> Option<&str> {
+    pub(crate) fn accepts(&self, f: &Finding) -> Option<&str> {
         let i = self.by_fingerprint.get(&f.fingerprint).copied().or_else(|| {
             if self.ignore_path {
                 self.by_secret.get(&(f.rule_id.clone(), f.secret_fingerprint.clone())).copied()
@@ -108,7 +108,7 @@ impl Baseline {
     }
 
     /// Every entry and how often it matched.
-    pub fn usage(&self) -> Vec<Usage> {
+    pub(crate) fn usage(&self) -> Vec<Usage> {
         self.entries
             .iter()
             .zip(&self.used)
@@ -126,7 +126,7 @@ impl Baseline {
 ///
 /// # Errors
 /// The file cannot be written.
-pub fn write(
+pub(crate) fn write(
     path: &Path,
     findings: &[Finding],
     previous: Option<&Baseline>,
@@ -139,7 +139,7 @@ pub fn write(
     let entries: BTreeSet<Entry> = findings
         .iter()
         .map(|f| Entry {
-            path: f.path.clone(),
+            path: f.path().to_string(),
             rule: f.rule_id.clone(),
             fingerprint: f.fingerprint.clone(),
             secret_fingerprint: f.secret_fingerprint.clone(),

@@ -7,7 +7,6 @@
 
 use crate::finding::Finding;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 struct Positional {
     commit: Option<String>,
@@ -16,11 +15,10 @@ struct Positional {
 }
 
 /// The entries of one `.gitleaksignore`.
-pub struct GitleaksIgnore {
+pub(crate) struct GitleaksIgnore {
     file: String,
     content: Vec<String>,
     positional: Vec<Positional>,
-    positional_hits: AtomicUsize,
 }
 
 impl GitleaksIgnore {
@@ -28,16 +26,12 @@ impl GitleaksIgnore {
     ///
     /// # Errors
     /// The file cannot be read.
-    pub fn load(path: &Path) -> Result<(GitleaksIgnore, Vec<String>), String> {
+    pub(crate) fn load(path: &Path) -> Result<(GitleaksIgnore, Vec<String>), String> {
         let file = path.display().to_string();
         let text =
             std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read: {e}"))?;
-        let mut g = GitleaksIgnore {
-            file: file.clone(),
-            content: Vec::new(),
-            positional: Vec::new(),
-            positional_hits: AtomicUsize::new(0),
-        };
+        let mut g =
+            GitleaksIgnore { file: file.clone(), content: Vec::new(), positional: Vec::new() };
         let mut notes = Vec::new();
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();
@@ -86,20 +80,16 @@ impl GitleaksIgnore {
     }
 
     /// Why `f` is ignored, if it is.
-    pub fn ignores(&self, f: &Finding) -> Option<String> {
+    pub(crate) fn ignores(&self, f: &Finding) -> Option<String> {
         if self.content.iter().any(|c| *c == f.secret_sha256 || *c == f.fingerprint) {
             return Some(format!("content entry in {}", self.file));
         }
-        let commit = f.git.as_ref().map(|g| g.commit.as_str());
+        let commit = f.provenance.commit().map(|c| c.id.as_str());
         let hit = self.positional.iter().any(|p| {
-            p.path == f.path
+            p.path == f.path()
                 && (p.line >= f.line && p.line <= f.end_line)
                 && p.commit.as_deref().is_none_or(|c| commit.is_some_and(|fc| fc.starts_with(c)))
         });
-        if hit {
-            self.positional_hits.fetch_add(1, Ordering::Relaxed);
-            return Some(format!("positional entry in {}", self.file));
-        }
-        None
+        hit.then(|| format!("positional entry in {}", self.file))
     }
 }

@@ -6,19 +6,7 @@
 const MARKERS: [&str; 3] = ["leakhound:allow", "gitleaks:allow", "pragma: allowlist secret"];
 
 /// The marker on `line` that suppresses a finding of `rule_id`, if any.
-///
-/// ```
-/// use leakhound::filter::inline::marker;
-/// assert_eq!(marker(b"key = 'x' # leakhound:allow", "a.b"), Some("leakhound:allow"));
-/// assert_eq!(marker(b"key = 'x' # leakhound:allow a.b -- test key", "a.b"), Some("leakhound:allow"));
-/// assert_eq!(marker(b"key = 'x' # leakhound:allow c.d", "a.b"), None);
-/// assert_eq!(marker(b"key = 'x' // gitleaks:allow", "a.b"), Some("gitleaks:allow"));
-/// assert_eq!(marker(b"key = 'x'  # pragma: allowlist secret", "a.b"), Some("pragma: allowlist secret"));
-/// assert_eq!(marker(b"key = 'x'", "a.b"), None);
-/// assert_eq!(marker(b"key = 'x' # leakhound:allowed", "a.b"), None);
-/// assert_eq!(marker(b"x # leakhound:allow c.d leakhound:allow a.b", "a.b"), Some("leakhound:allow"));
-/// ```
-pub fn marker(line: &[u8], rule_id: &str) -> Option<&'static str> {
+pub(crate) fn marker(line: &[u8], rule_id: &str) -> Option<&'static str> {
     for m in MARKERS {
         let mut from = 0;
         while let Some(at) = memchr::memmem::find(&line[from..], m.as_bytes()) {
@@ -50,4 +38,30 @@ pub fn marker(line: &[u8], rule_id: &str) -> Option<&'static str> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::marker;
+
+    #[test]
+    fn markers() {
+        assert_eq!(marker(b"key = 'x' # leakhound:allow", "a.b"), Some("leakhound:allow"));
+        assert_eq!(
+            marker(b"key = 'x' # leakhound:allow a.b -- test key", "a.b"),
+            Some("leakhound:allow")
+        );
+        assert_eq!(marker(b"key = 'x' # leakhound:allow c.d", "a.b"), None);
+        assert_eq!(marker(b"key = 'x' // gitleaks:allow", "a.b"), Some("gitleaks:allow"));
+        assert_eq!(
+            marker(b"key = 'x'  # pragma: allowlist secret", "a.b"),
+            Some("pragma: allowlist secret")
+        );
+        assert_eq!(marker(b"key = 'x'", "a.b"), None);
+        assert_eq!(marker(b"key = 'x' # leakhound:allowed", "a.b"), None);
+        assert_eq!(
+            marker(b"x # leakhound:allow c.d leakhound:allow a.b", "a.b"),
+            Some("leakhound:allow")
+        );
+    }
 }

@@ -1,325 +1,245 @@
-//! Keeps or suppresses each verified match: path scopes (per rule and for the whole scan),
-//! inline `leakhound:allow` markers, per-rule allowlists and the global allowlist (documentation
-//! placeholders from `patterns/`, plus the user's config), and baselines of accepted findings.
+//! The suppression stage: decides, for each verified match, whether it is reported. In order:
+//! path scopes (per rule, and the config's `[paths]`), inline markers (`leakhound:allow`),
+//! allowlists (built-in placeholders from `patterns/`, per-rule entries, the user's config),
+//! baselines of accepted findings, and a `.gitleaksignore`. Each suppression has a typed kind
+//! ([`SuppressionKind`]) and a justification.
 //!
 //! Every entry that fires is counted, so a run can report suppressions that matched nothing.
-//! This module never changes a match span, reads files or prints.
+//! This module never changes a match span, reads scanned files or prints.
 
-pub mod added;
-pub mod baseline;
-pub mod gitleaksignore;
-pub mod inline;
+pub(crate) mod allowlist;
+pub(crate) mod baseline;
+pub(crate) mod gitleaksignore;
+pub(crate) mod inline;
 
-use crate::engine::compile_regex;
+pub(crate) use allowlist::glob_set;
+
+use crate::finding::{Finding, Suppressed, SuppressionKind};
 use crate::rules::{Allowlist, Rule};
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use allowlist::{opt_glob_set, opt_regex, Candidate, Entry};
+use baseline::Baseline;
+use gitleaksignore::GitleaksIgnore;
+use globset::GlobSet;
 use regex_automata::meta::Regex;
-use std::collections::HashSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
-
-/// Builds a set of gitignore-style globs: `*` stays within a path segment, `**` crosses them.
-///
-/// # Errors
-/// An invalid glob (rule loading has already rejected those).
-pub fn glob_set(globs: &[String]) -> Result<GlobSet, String> {
-    let mut b = GlobSetBuilder::new();
-    for g in globs {
-        // A glob without a slash matches the file name at any depth, as in .gitignore.
-        let g = if g.contains('/') { g.clone() } else { format!("**/{g}") };
-        b.add(
-            GlobBuilder::new(&g)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| format!("invalid glob `{g}`: {e}"))?,
-        );
-    }
-    b.build().map_err(|e| e.to_string())
-}
-
-fn opt_glob_set(globs: &[String]) -> Result<Option<GlobSet>, String> {
-    if globs.is_empty() {
-        Ok(None)
-    } else {
-        glob_set(globs).map(Some)
-    }
-}
-
-fn opt_regex(patterns: &[String], origin: &str) -> Result<Option<Regex>, String> {
-    if patterns.is_empty() {
-        return Ok(None);
-    }
-    let p: Vec<&str> = patterns.iter().map(String::as_str).collect();
-    compile_regex(&p).map(Some).map_err(|e| format!("{origin}: {e}"))
-}
-
-struct Entry {
-    reason: String,
-    origin: String,
-    rules: Vec<String>,
-    secrets: Option<Regex>,
-    stopwords: Vec<String>,
-    paths: Option<GlobSet>,
-    path_regexes: Option<Regex>,
-    fingerprints: HashSet<String>,
-    used: AtomicUsize,
-}
-
-/// What a match looks like to the allowlists.
-pub struct Candidate<'a> {
-    /// Rule id.
-    pub rule_id: &'a str,
-    /// Report path (`None` for standard input).
-    pub path: Option<&'a str>,
-    /// The secret.
-    pub secret: &'a [u8],
-    /// The finding's fingerprint, computed only if some entry lists fingerprints.
-    pub fingerprint: Option<&'a str>,
-}
-
-impl Entry {
-    fn new(a: &Allowlist) -> Result<Entry, String> {
-        let origin = a.origin.to_string();
-        Ok(Entry {
-            reason: a.reason.clone(),
-            rules: a.rules.clone(),
-            secrets: opt_regex(&a.secrets, &origin)?,
-            stopwords: a.stopwords.clone(),
-            paths: opt_glob_set(&a.paths)?,
-            path_regexes: opt_regex(&a.path_regexes, &origin)?,
-            fingerprints: a.fingerprints.iter().cloned().collect(),
-            origin,
-            used: AtomicUsize::new(0),
-        })
-    }
-
-    /// An entry suppresses when its rule list (if any) names the rule, its path tests (if any)
-    /// match, and its secret tests (if any: regexes, stopwords, fingerprints) match.
-    fn suppresses(&self, c: &Candidate<'_>, lower: &[u8]) -> bool {
-        if !self.rules.is_empty() && !self.rules.iter().any(|r| r == c.rule_id) {
-            return false;
-        }
-        if self.paths.is_some() || self.path_regexes.is_some() {
-            let Some(p) = c.path else { return false };
-            let by_glob = self.paths.as_ref().is_some_and(|g| g.is_match(p));
-            let by_regex = self.path_regexes.as_ref().is_some_and(|r| r.is_match(p));
-            if !by_glob && !by_regex {
-                return false;
-            }
-        }
-        if self.secrets.is_none() && self.stopwords.is_empty() && self.fingerprints.is_empty() {
-            return true;
-        }
-        self.secrets.as_ref().is_some_and(|r| r.is_match(c.secret))
-            || self.stopwords.iter().any(|w| memchr::memmem::find(lower, w.as_bytes()).is_some())
-            || c.fingerprint.is_some_and(|f| self.fingerprints.contains(f))
-    }
-}
-
-/// Why a match was not reported.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Suppression {
-    /// The path is outside the rule's or the scan's path scope.
-    PathScope,
-    /// An allowlist entry matched.
-    Allowlist {
-        /// The entry's reason.
-        reason: String,
-        /// Where the entry is defined.
-        origin: String,
-    },
-    /// An inline marker on the secret's line.
-    Inline {
-        /// The marker found.
-        marker: String,
-    },
-    /// A baseline lists the finding.
-    Baseline {
-        /// The baseline entry's reason.
-        reason: String,
-    },
-}
 
 /// An allowlist or baseline entry and how often it fired in this run.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Usage {
+pub(crate) struct Usage {
     /// Where it is defined (`file:line`).
-    pub origin: String,
+    pub(crate) origin: String,
     /// Its reason.
-    pub reason: String,
+    pub(crate) reason: String,
     /// Matches it suppressed.
-    pub count: usize,
+    pub(crate) count: usize,
 }
 
-/// Compiled scopes and allowlists, shared read-only across workers. Per-rule entries are
-/// compiled on first use of their rule: most rules never match in a given scan.
-pub struct Filter {
+/// How a [`Suppressor`] is built.
+#[derive(Default)]
+pub(crate) struct SuppressOptions {
+    /// Compile every allowlist now, built-in ones too, so that errors surface at once (user
+    /// entries are always compiled at once).
+    pub(crate) eager: bool,
+    /// Honour inline markers (`--no-inline-allow` turns this off).
+    pub(crate) inline: bool,
+    /// Only report in paths matching these globs (empty: everywhere).
+    pub(crate) include_paths: Vec<String>,
+    /// Never report in paths matching these globs.
+    pub(crate) exclude_paths: Vec<String>,
+    /// Accepted findings (`--baseline`).
+    pub(crate) baseline: Option<Baseline>,
+    /// A `.gitleaksignore` found next to the scanned tree.
+    pub(crate) gitleaks_ignore: Option<GitleaksIgnore>,
+}
+
+/// Where a rule reports: its own globs and path regex, within the scan's scope.
+struct Scope {
+    include: Option<GlobSet>,
+    exclude: Option<GlobSet>,
+    path_regex: Option<Regex>,
+}
+
+/// Compiled scopes, allowlists, baseline and `.gitleaksignore`, shared read-only across
+/// workers. Allowlists of built-in rules are compiled on first use of their rule: most rules
+/// never match in a given scan.
+pub(crate) struct Suppressor {
     rule_ids: Vec<String>,
+    scopes: Vec<Scope>,
+    scope_include: Option<GlobSet>,
+    scope_exclude: Option<GlobSet>,
     global: Vec<Entry>,
     sources: Vec<Vec<Allowlist>>,
     per_rule: Vec<OnceLock<Vec<Entry>>>,
-    include: Vec<Option<GlobSet>>,
-    exclude: Vec<Option<GlobSet>>,
-    path_regex: Vec<Option<Regex>>,
-    scope_include: Option<GlobSet>,
-    scope_exclude: Option<GlobSet>,
     inline: bool,
     wants_fingerprints: bool,
+    baseline: Option<Baseline>,
+    gitleaks_ignore: Option<GitleaksIgnore>,
 }
 
-/// How a [`Filter`] is built.
-#[derive(Clone, Debug, Default)]
-pub struct FilterOptions {
-    /// Compile every per-rule allowlist now, so that errors surface at once.
-    pub eager: bool,
-    /// Honour inline markers (`--no-inline-allow` turns this off).
-    pub inline: bool,
-    /// Only report in paths matching these globs (empty: everywhere).
-    pub include_paths: Vec<String>,
-    /// Never report in paths matching these globs.
-    pub exclude_paths: Vec<String>,
+fn is_builtin(a: &Allowlist) -> bool {
+    a.origin.file.starts_with("patterns/")
 }
 
-impl Filter {
-    /// Compiles the scopes of `rules` and the `global` allowlist.
+impl Suppressor {
+    /// Compiles the scopes of `rules`, their allowlists and the `global` allowlist.
     ///
     /// # Errors
-    /// An allowlist regex or glob that does not compile; the message names where it is defined.
-    pub fn new(
+    /// An allowlist regex or glob that does not compile; the message names the file and line
+    /// where it is defined.
+    pub(crate) fn new(
         rules: &[Rule],
         global: &[Allowlist],
-        opts: &FilterOptions,
-    ) -> Result<Filter, String> {
-        let filter = Filter {
+        opts: SuppressOptions,
+    ) -> Result<Suppressor, String> {
+        let scopes = rules
+            .iter()
+            .map(|r| {
+                Ok(Scope {
+                    include: opt_glob_set(&r.paths)?,
+                    exclude: opt_glob_set(&r.exclude_paths)?,
+                    path_regex: opt_regex(r.path_regex.as_slice(), &r.origin.to_string())?,
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        let per_rule: Vec<OnceLock<Vec<Entry>>> = rules.iter().map(|_| OnceLock::new()).collect();
+        for (rule, slot) in rules.iter().zip(&per_rule) {
+            // A user's entry that does not compile is an error now, naming its file and line,
+            // never an entry skipped in the middle of a scan.
+            if opts.eager || !rule.allowlist.iter().all(is_builtin) {
+                let entries = rule.allowlist.iter().map(Entry::new).collect::<Result<_, _>>()?;
+                let _ = slot.set(entries);
+            }
+        }
+        Ok(Suppressor {
             rule_ids: rules.iter().map(|r| r.id.clone()).collect(),
-            global: global.iter().map(Entry::new).collect::<Result<_, _>>()?,
-            sources: rules.iter().map(|r| r.allowlist.clone()).collect(),
-            per_rule: rules.iter().map(|_| OnceLock::new()).collect(),
-            include: rules.iter().map(|r| opt_glob_set(&r.paths)).collect::<Result<_, _>>()?,
-            exclude: rules
-                .iter()
-                .map(|r| opt_glob_set(&r.exclude_paths))
-                .collect::<Result<_, _>>()?,
-            path_regex: rules
-                .iter()
-                .map(|r| opt_regex(r.path_regex.as_slice(), &r.origin.to_string()))
-                .collect::<Result<_, _>>()?,
+            scopes,
             scope_include: opt_glob_set(&opts.include_paths)?,
             scope_exclude: opt_glob_set(&opts.exclude_paths)?,
+            global: global.iter().map(Entry::new).collect::<Result<_, _>>()?,
+            sources: rules.iter().map(|r| r.allowlist.clone()).collect(),
+            per_rule,
             inline: opts.inline,
             wants_fingerprints: global
                 .iter()
                 .chain(rules.iter().flat_map(|r| &r.allowlist))
                 .any(|a| !a.fingerprints.is_empty()),
-        };
-        if opts.eager {
-            for (i, src) in filter.sources.iter().enumerate() {
-                let entries = src.iter().map(Entry::new).collect::<Result<Vec<_>, _>>()?;
-                let _ = filter.per_rule[i].set(entries);
-            }
-        }
-        Ok(filter)
+            baseline: opts.baseline,
+            gitleaks_ignore: opts.gitleaks_ignore,
+        })
     }
 
     fn rule_entries(&self, rule: usize) -> &[Entry] {
         self.per_rule[rule].get_or_init(|| {
-            // Rule loading parsed these regexes and globs (and the test suite compiles every
-            // built-in one eagerly), so an entry that fails here is skipped, not fatal.
+            // Only built-in entries are compiled lazily, and the test suite compiles every one
+            // of them eagerly (`rules check`): none can fail here.
             self.sources[rule].iter().filter_map(|a| Entry::new(a).ok()).collect()
         })
     }
 
-    /// Whether some allowlist entry matches on fingerprints (so callers compute them).
-    pub fn wants_fingerprints(&self) -> bool {
+    /// Whether some allowlist entry matches on fingerprints (so callers compute them for
+    /// [`Suppressor::check_match`]).
+    pub(crate) fn wants_fingerprints(&self) -> bool {
         self.wants_fingerprints
     }
 
-    /// Decides whether the match of rule `rule` is reported. `line` is the text of the line the
-    /// secret starts on, for inline markers. `fingerprint` is needed only when
-    /// [`Filter::wants_fingerprints`].
-    pub fn check(
+    /// Whether rule `rule` reports at `path` (`None`: standard input, which only rules
+    /// without an include scope report on). A match outside its scope is never reported.
+    pub(crate) fn in_scope(&self, rule: usize, path: Option<&str>) -> bool {
+        let s = &self.scopes[rule];
+        match path {
+            Some(p) => {
+                s.include.as_ref().is_none_or(|g| g.is_match(p))
+                    && !s.exclude.as_ref().is_some_and(|g| g.is_match(p))
+                    && s.path_regex.as_ref().is_none_or(|r| r.is_match(p))
+                    && self.scope_include.as_ref().is_none_or(|g| g.is_match(p))
+                    && !self.scope_exclude.as_ref().is_some_and(|g| g.is_match(p))
+            }
+            None => s.include.is_none() && s.path_regex.is_none(),
+        }
+    }
+
+    /// The first half of the stage, before a finding is built: an inline marker on `line` (the
+    /// text of the line the secret starts on), then the allowlists. `fingerprint` is needed
+    /// only when [`Suppressor::wants_fingerprints`].
+    pub(crate) fn check_match(
         &self,
         rule: usize,
         path: Option<&str>,
         secret: &[u8],
         line: &[u8],
         fingerprint: Option<&str>,
-    ) -> Option<Suppression> {
-        if let Some(p) = path {
-            if self.include[rule].as_ref().is_some_and(|g| !g.is_match(p))
-                || self.exclude[rule].as_ref().is_some_and(|g| g.is_match(p))
-                || self.path_regex[rule].as_ref().is_some_and(|r| !r.is_match(p))
-                || self.scope_include.as_ref().is_some_and(|g| !g.is_match(p))
-                || self.scope_exclude.as_ref().is_some_and(|g| g.is_match(p))
-            {
-                return Some(Suppression::PathScope);
-            }
-        } else if self.include[rule].is_some() || self.path_regex[rule].is_some() {
-            return Some(Suppression::PathScope);
-        }
+    ) -> Option<Suppressed> {
         let rule_id = &self.rule_ids[rule];
         if self.inline {
             if let Some(marker) = inline::marker(line, rule_id) {
-                return Some(Suppression::Inline { marker: marker.to_string() });
-            }
-        }
-        let lower = secret.to_ascii_lowercase();
-        let c = Candidate { rule_id, path, secret, fingerprint };
-        for e in self.rule_entries(rule).iter().chain(&self.global) {
-            if e.suppresses(&c, &lower) {
-                e.used.fetch_add(1, Ordering::Relaxed);
-                return Some(Suppression::Allowlist {
-                    reason: e.reason.clone(),
-                    origin: e.origin.clone(),
+                return Some(Suppressed {
+                    kind: SuppressionKind::Inline,
+                    justification: format!("inline `{marker}` marker"),
                 });
             }
         }
-        None
+        let lower = secret.to_ascii_lowercase();
+        let c = Candidate { rule_id, path, secret, lower: &lower, fingerprint };
+        let entry =
+            self.rule_entries(rule).iter().chain(&self.global).find(|e| e.suppresses(&c))?;
+        Some(Suppressed {
+            kind: SuppressionKind::Allowlist,
+            justification: format!("{} ({})", entry.reason, entry.origin),
+        })
+    }
+
+    /// The second half, on the finding built from a match: a baseline entry, then a
+    /// `.gitleaksignore` entry.
+    pub(crate) fn check_finding(&self, f: &Finding) -> Option<Suppressed> {
+        if let Some(reason) = self.baseline.as_ref().and_then(|b| b.accepts(f)) {
+            return Some(Suppressed {
+                kind: SuppressionKind::Baseline,
+                justification: reason.to_string(),
+            });
+        }
+        let reason = self.gitleaks_ignore.as_ref()?.ignores(f)?;
+        Some(Suppressed { kind: SuppressionKind::Gitleaksignore, justification: reason })
     }
 
     /// Whether the global allowlist suppresses `secret` (for checking its examples).
-    pub fn global_suppresses(&self, secret: &[u8]) -> bool {
+    pub(crate) fn global_suppresses(&self, secret: &[u8]) -> bool {
         let lower = secret.to_ascii_lowercase();
-        let c = Candidate { rule_id: "", path: None, secret, fingerprint: None };
-        self.global.iter().any(|e| e.rules.is_empty() && e.suppresses(&c, &lower))
+        let c = Candidate { rule_id: "", path: None, secret, lower: &lower, fingerprint: None };
+        self.global.iter().any(|e| e.for_every_rule() && e.matches(&c))
     }
 
-    /// Every allowlist entry (compiled or not) and how often it fired in this run.
-    pub fn usage(&self) -> Vec<Usage> {
-        let mut out = Vec::new();
+    /// The baseline in effect, if any (its reasons are kept when a new one is written).
+    pub(crate) fn baseline(&self) -> Option<&Baseline> {
+        self.baseline.as_ref()
+    }
+
+    /// One message per user allowlist entry and baseline entry that suppressed nothing in this
+    /// run: stale suppressions hide nothing today and may hide the wrong thing tomorrow.
+    pub(crate) fn unused(&self) -> Vec<String> {
+        let mut allowlist: Vec<Usage> = Vec::new();
         for (i, src) in self.sources.iter().enumerate() {
             match self.per_rule[i].get() {
-                Some(entries) => out.extend(entries.iter().map(|e| Usage {
-                    origin: e.origin.clone(),
-                    reason: e.reason.clone(),
-                    count: e.used.load(Ordering::Relaxed),
-                })),
-                None => out.extend(src.iter().map(|a| Usage {
+                Some(entries) => allowlist.extend(entries.iter().map(Entry::usage)),
+                None => allowlist.extend(src.iter().map(|a| Usage {
                     origin: a.origin.to_string(),
                     reason: a.reason.clone(),
                     count: 0,
                 })),
             }
         }
-        out.extend(self.global.iter().map(|e| Usage {
-            origin: e.origin.clone(),
-            reason: e.reason.clone(),
-            count: e.used.load(Ordering::Relaxed),
-        }));
+        allowlist.extend(self.global.iter().map(Entry::usage));
+        let mut out: Vec<String> = allowlist
+            .into_iter()
+            .filter(|u| u.count == 0 && !u.origin.starts_with("patterns/"))
+            .map(|u| format!("{}: allowlist entry `{}` suppressed nothing", u.origin, u.reason))
+            .collect();
+        let baseline = self.baseline.as_ref().map(Baseline::usage).unwrap_or_default();
+        out.extend(
+            baseline
+                .into_iter()
+                .filter(|u| u.count == 0)
+                .map(|u| format!("{}: baseline entry ({}) matched no finding", u.origin, u.reason)),
+        );
         out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bare_name_globs_match_at_any_depth() {
-        let g = glob_set(&["package-lock.json".into(), "**/node_modules/**".into()]).unwrap();
-        assert!(g.is_match("package-lock.json"));
-        assert!(g.is_match("a/b/package-lock.json"));
-        assert!(g.is_match("web/node_modules/x/index.js"));
-        assert!(!g.is_match("src/package-lock.json.rs"));
     }
 }

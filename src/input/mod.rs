@@ -1,5 +1,4 @@
-//! Enumerating what to scan. [`walk`] lists the files of directory trees; this module never
-//! reads file contents.
+//! Enumerating what to scan on the file system: [`walk`] lists the files of directory trees
+//! (git content is listed by `crate::git::walk`). This module never reads file contents.
 
-pub mod git;
-pub mod walk;
+pub(crate) mod walk;

@@ -10,26 +10,26 @@ use std::sync::Arc;
 
 /// What to walk and how.
 #[derive(Clone, Debug)]
-pub struct WalkOptions {
+pub(crate) struct WalkOptions {
     /// Roots: directories or files.
-    pub roots: Vec<PathBuf>,
+    pub(crate) roots: Vec<PathBuf>,
     /// Worker threads.
-    pub threads: usize,
+    pub(crate) threads: usize,
     /// Ignore `.gitignore`, `.ignore` and git exclude files.
-    pub no_ignore: bool,
+    pub(crate) no_ignore: bool,
     /// Follow symbolic links.
-    pub follow: bool,
+    pub(crate) follow: bool,
     /// Default exclusions, matched against report paths; `None` for none.
-    pub excludes: Option<Arc<GlobSet>>,
+    pub(crate) excludes: Option<Arc<GlobSet>>,
     /// Report paths of files under a root: `(root as given, prefix)` makes
     /// `root/sub/file` appear as `prefix/sub/file` (the repository-relative path), so that
     /// reports, globs and fingerprints do not depend on how the root was spelled.
-    pub rebase: Vec<(PathBuf, String)>,
+    pub(crate) rebase: Vec<(PathBuf, String)>,
 }
 
 impl WalkOptions {
     /// The report path of `path`.
-    pub fn report_path(&self, path: &Path) -> String {
+    pub(crate) fn report_path(&self, path: &Path) -> String {
         for (root, prefix) in &self.rebase {
             if let Ok(rest) = path.strip_prefix(root) {
                 let rest = display_path(rest);
@@ -44,9 +44,53 @@ impl WalkOptions {
     }
 }
 
+/// The roots of a scan, checked and resolved.
+pub(crate) struct Roots {
+    /// Roots to walk.
+    pub(crate) roots: Vec<PathBuf>,
+    /// See [`WalkOptions::rebase`].
+    pub(crate) rebase: Vec<(PathBuf, String)>,
+    /// The top of the work tree the first root in a repository lies in: what report paths are
+    /// relative to.
+    pub(crate) srcroot: Option<PathBuf>,
+    /// One message per root that does not exist (not walked).
+    pub(crate) missing: Vec<String>,
+}
+
+/// Checks and resolves the roots the user named: a root that does not exist is reported once
+/// and not walked; a symlink to a directory is followed (the user named it); a root inside a
+/// git work tree reports its files relative to the top of the work tree.
+pub(crate) fn resolve_roots(paths: &[PathBuf]) -> Roots {
+    let mut out =
+        Roots { roots: Vec::new(), rebase: Vec::new(), srcroot: None, missing: Vec::new() };
+    for r in paths {
+        let meta = match std::fs::symlink_metadata(r) {
+            Ok(m) => m,
+            Err(e) => {
+                out.missing.push(format!("{}: {e}", r.display()));
+                continue;
+            }
+        };
+        // A trailing slash makes the walk enter a linked directory.
+        let root = if meta.is_symlink() && std::fs::metadata(r).is_ok_and(|m| m.is_dir()) {
+            let mut s = r.clone().into_os_string();
+            s.push("/");
+            PathBuf::from(s)
+        } else {
+            r.clone()
+        };
+        if let Some((given, rel, top)) = repo_relative(&root) {
+            out.rebase.push((given, rel));
+            out.srcroot.get_or_insert(top);
+        }
+        out.roots.push(root);
+    }
+    out
+}
+
 /// For a root inside a git work tree: the root as given and its path relative to the top of
 /// the work tree (see [`WalkOptions::rebase`]). `None` outside a repository.
-pub fn repo_relative(root: &Path) -> Option<(PathBuf, String, PathBuf)> {
+fn repo_relative(root: &Path) -> Option<(PathBuf, String, PathBuf)> {
     let canonical = std::fs::canonicalize(root).ok()?;
     let top = canonical.ancestors().find(|d| d.join(".git").exists())?;
     let rel = canonical.strip_prefix(top).ok()?;
@@ -55,7 +99,7 @@ pub fn repo_relative(root: &Path) -> Option<(PathBuf, String, PathBuf)> {
 
 /// One thing the walk found.
 #[derive(Debug)]
-pub enum Event {
+pub(crate) enum Event {
     /// A regular file to scan, with its report path.
     File {
         /// Path to open.
@@ -75,7 +119,7 @@ pub enum Event {
 }
 
 /// The report form of a walked path: no leading `./`, `/` separators, lossy for non-UTF-8.
-pub fn display_path(path: &Path) -> String {
+pub(crate) fn display_path(path: &Path) -> String {
     let p = path.strip_prefix("./").unwrap_or(path);
     let s = p.to_string_lossy();
     if std::path::MAIN_SEPARATOR == '\\' {
@@ -88,7 +132,7 @@ pub fn display_path(path: &Path) -> String {
 /// Walks `opts.roots` on `opts.threads` threads. `make_visitor` is called once per thread;
 /// the visitor it returns gets every [`Event`] of that thread. Returns the number of paths pruned
 /// by the default exclusions.
-pub fn walk<'s, F>(opts: &WalkOptions, mut make_visitor: F) -> usize
+pub(crate) fn walk<'s, F>(opts: &WalkOptions, mut make_visitor: F) -> usize
 where
     F: FnMut() -> Box<dyn FnMut(Event) + Send + 's>,
 {

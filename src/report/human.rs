@@ -36,25 +36,22 @@ pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             f.severity,
             f.confidence.as_str()
         )?;
-        let location = match &f.git {
-            Some(g) => format!(
-                "{}:{}:{}:{}",
-                &g.commit[..g.commit.len().min(12)],
-                f.path,
-                f.line,
-                f.column
-            ),
-            None => format!("{}:{}:{}", f.path, f.line, f.column),
+        let commit = f.provenance.commit();
+        let location = match commit {
+            Some(c) => {
+                format!("{}:{}:{}:{}", &c.id[..c.id.len().min(12)], f.path(), f.line, f.column)
+            }
+            None => format!("{}:{}:{}", f.path(), f.line, f.column),
         };
         writeln!(out, "  {}", p.wrap("36", &location))?;
-        if let Some(g) = &f.git {
+        if let Some(c) = commit {
             writeln!(
                 out,
                 "  commit:      {} {} <{}> {}",
-                g.commit,
-                clean(&g.author),
-                clean(&g.email),
-                g.date
+                c.id,
+                clean(&c.author),
+                clean(&c.email),
+                c.date
             )?;
         }
         for o in &f.occurrences {
@@ -69,7 +66,7 @@ pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
         writeln!(out, "  secret:      {}{checksum}", p.wrap("33", &clean(&f.secret)))?;
         writeln!(out, "  fingerprint: {}", f.fingerprint)?;
         if let Some(s) = &f.suppressed {
-            writeln!(out, "  suppressed:  {} ({})", s.kind, s.justification)?;
+            writeln!(out, "  suppressed:  {} ({})", s.kind.as_str(), s.justification)?;
         }
         writeln!(out)?;
     }

@@ -9,7 +9,7 @@ struct Document<'a> {
     tool: &'static str,
     version: &'static str,
     findings: &'a [crate::finding::Finding],
-    stats: &'a super::Stats,
+    stats: &'a crate::detect::Stats,
 }
 
 pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {

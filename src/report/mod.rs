@@ -3,53 +3,48 @@
 
 mod human;
 mod json;
-pub mod sarif;
+mod sarif;
+mod summary;
 
+pub(crate) use summary::summary;
+
+use crate::detect::Stats;
 use crate::finding::Finding;
 use crate::rules::Rule;
-use serde::Serialize;
+use anyhow::Context;
 use std::io::{self, Write};
+use std::path::Path;
 
-pub use crate::cli::Format;
-
-/// Counts describing a run, shown in summaries and the JSON report.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
-pub struct Stats {
-    /// Files (or inputs) scanned.
-    pub files_scanned: u64,
-    /// Bytes scanned.
-    pub bytes_scanned: u64,
-    /// Files skipped because they look binary.
-    pub skipped_binary: u64,
-    /// Files skipped for exceeding `--max-file-size`.
-    pub skipped_too_large: u64,
-    /// Paths pruned by the default exclusions.
-    pub skipped_excluded: u64,
-    /// FIFOs, sockets and devices skipped.
-    pub skipped_special: u64,
-    /// Inputs that could not be read.
-    pub errors: u64,
-    /// Matches dropped by allowlists and path scopes.
-    pub suppressed: u64,
+/// Report formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Readable blocks, colored on a terminal.
+    Human,
+    /// One JSON document.
+    Json,
+    /// One JSON object per finding per line.
+    Jsonl,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
 }
 
 /// Everything a report needs.
-pub struct Report<'a> {
+pub(crate) struct Report<'a> {
     /// Findings, sorted with [`sort`].
-    pub findings: &'a [Finding],
+    pub(crate) findings: &'a [Finding],
     /// Rules in effect (for SARIF rule metadata).
-    pub rules: &'a [Rule],
+    pub(crate) rules: &'a [Rule],
     /// Run counts.
-    pub stats: &'a Stats,
+    pub(crate) stats: &'a Stats,
     /// Use ANSI colors (human format only).
-    pub color: bool,
+    pub(crate) color: bool,
     /// The directory relative paths are relative to (the repository's work tree); the current
     /// directory when `None`. SARIF's `%SRCROOT%`.
-    pub srcroot: Option<&'a std::path::Path>,
+    pub(crate) srcroot: Option<&'a std::path::Path>,
 }
 
 /// Sorts findings by path, line, column and rule: the same output whatever the thread count.
-pub fn sort(findings: &mut [Finding]) {
+pub(crate) fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 }
 
@@ -57,11 +52,36 @@ pub fn sort(findings: &mut [Finding]) {
 ///
 /// # Errors
 /// Writing fails.
-pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Human => human::write(report, out),
         Format::Json => json::write(report, out),
         Format::Jsonl => json::write_lines(report, out),
         Format::Sarif => sarif::write(report, out),
+    }
+}
+
+/// Writes `report` in `format` to the file `output`, or to standard output.
+///
+/// # Errors
+/// The file cannot be created or written, or standard output is closed.
+pub(crate) fn write_to(
+    format: Format,
+    report: &Report<'_>,
+    output: Option<&Path>,
+) -> anyhow::Result<()> {
+    match output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create report file {}", path.display()))?;
+            let mut w = io::BufWriter::new(file);
+            write(format, report, &mut w)
+                .and_then(|()| w.flush())
+                .with_context(|| format!("cannot write report file {}", path.display()))
+        }
+        None => {
+            let mut w = io::BufWriter::new(io::stdout().lock());
+            Ok(write(format, report, &mut w).and_then(|()| w.flush())?)
+        }
     }
 }

@@ -4,7 +4,8 @@
 //! reads, each field checked against the official schema by the test suite.
 
 use super::Report;
-use crate::finding::{Finding, FINGERPRINT_KEY};
+use crate::finding::{Finding, SuppressionKind, FINGERPRINT_KEY};
+use crate::provenance::Commit;
 use crate::rules::{Rule, Severity};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -28,7 +29,7 @@ struct Run<'a> {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
     column_kind: &'static str,
-    results: Vec<SarifResult>,
+    results: Vec<SarifResult<'a>>,
 }
 
 #[derive(Serialize)]
@@ -86,7 +87,7 @@ struct RuleProperties {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SarifResult {
+struct SarifResult<'a> {
     rule_id: String,
     rule_index: usize,
     level: &'static str,
@@ -95,7 +96,7 @@ struct SarifResult {
     partial_fingerprints: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<SarifSuppression>,
-    properties: ResultProperties,
+    properties: ResultProperties<'a>,
 }
 
 #[derive(Serialize)]
@@ -106,14 +107,14 @@ struct SarifSuppression {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ResultProperties {
+struct ResultProperties<'a> {
     confidence: &'static str,
     secret: String,
     secret_length: usize,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     checksum_valid: bool,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    git: Option<crate::finding::GitProvenance>,
+    commit: Option<&'a Commit>,
 }
 
 #[derive(Serialize)]
@@ -155,11 +156,7 @@ fn level(s: Severity) -> &'static str {
 }
 
 /// Percent-encodes a path for a URI, keeping `/` and RFC 3986 unreserved characters.
-///
-/// ```
-/// assert_eq!(leakhound::report::sarif::uri_path("a dir/ß.env"), "a%20dir/%C3%9F.env");
-/// ```
-pub fn uri_path(path: &str) -> String {
+fn uri_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for &b in path.as_bytes() {
         if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
@@ -210,7 +207,7 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
     }
 }
 
-fn result(f: &Finding, rule_index: usize) -> SarifResult {
+fn result(f: &Finding, rule_index: usize) -> SarifResult<'_> {
     SarifResult {
         rule_id: f.rule_id.clone(),
         rule_index,
@@ -219,14 +216,14 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
             text: format!(
                 "{} found: {} ({}: {})",
                 f.rule_name,
-                f.path,
+                f.path(),
                 if f.redacted { "redacted" } else { "secret" },
                 f.secret
             ),
         },
         locations: vec![Location {
             physical_location: PhysicalLocation {
-                artifact_location: artifact(&f.path),
+                artifact_location: artifact(f.path()),
                 region: Region {
                     start_line: f.line,
                     start_column: f.column,
@@ -241,7 +238,7 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
             .iter()
             .map(|s| SarifSuppression {
                 // An inline marker lives in the source; allowlists and baselines outside it.
-                kind: if s.kind == "inline" { "inSource" } else { "external" },
+                kind: if s.kind == SuppressionKind::Inline { "inSource" } else { "external" },
                 justification: s.justification.clone(),
             })
             .collect(),
@@ -250,7 +247,7 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
             secret: f.secret.clone(),
             secret_length: f.secret_length,
             checksum_valid: f.checksum_valid,
-            git: f.git.clone(),
+            commit: f.provenance.commit(),
         },
     }
 }
@@ -301,4 +298,14 @@ pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
     };
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri_path;
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(uri_path("a dir/ß.env"), "a%20dir/%C3%9F.env");
+    }
 }

@@ -134,7 +134,7 @@ pub fn builtin_files() -> &'static [(&'static str, &'static str)] {
 }
 
 fn load_str_with(file: &str, text: &str, parse_patterns: bool) -> Result<RuleSet, RuleError> {
-    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let line_of = |offset: usize| super::line_of(text, offset);
     let err = |offset: usize, message: String| RuleError {
         file: file.to_string(),
         line: line_of(offset),
@@ -232,16 +232,18 @@ fn valid_id(id: &str) -> bool {
 }
 
 /// Parses `pattern` the way the engine compiles it: bytes, no Unicode classes.
-/// Returns the number of explicit capture groups and whether one is named `secret`.
-pub fn check_regex(pattern: &str) -> Result<(usize, bool), String> {
+/// Returns the number of explicit capture groups.
+///
+/// # Errors
+/// The pattern does not parse.
+pub fn check_regex(pattern: &str) -> Result<usize, String> {
     let hir = regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .build()
         .parse(pattern)
         .map_err(|e| format!("invalid regex: {e}"))?;
-    let named = pattern.contains("(?P<secret>") || pattern.contains("(?<secret>");
-    Ok((hir.properties().explicit_captures_len(), named))
+    Ok(hir.properties().explicit_captures_len())
 }
 
 fn check_glob(glob: &str) -> Result<(), String> {
@@ -278,7 +280,7 @@ fn validate_rule(
         keywords.push(k.to_ascii_lowercase());
     }
     if parse_patterns {
-        let (captures, _) = check_regex(s.regex.get_ref())?;
+        let captures = check_regex(s.regex.get_ref())?;
         if captures == 0 {
             return Err("regex needs a capture group for the secret".into());
         }

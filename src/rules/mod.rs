@@ -193,6 +193,18 @@ impl Rule {
     }
 }
 
+/// The 1-based line of byte `offset` of `text` (clamped to its end): where a TOML parser's span
+/// points, for messages that name `file:line`.
+///
+/// ```
+/// assert_eq!(leakhound::rules::line_of("a\nb\nc", 2), 2);
+/// assert_eq!(leakhound::rules::line_of("a\n", 99), 2);
+/// ```
+pub fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    memchr::memchr_iter(b'\n', &text.as_bytes()[..end]).count() + 1
+}
+
 /// A rule file that could not be loaded; the message names the file, the rule and the line.
 #[derive(Debug, thiserror::Error)]
 #[error("{file}:{line}: {message}")]

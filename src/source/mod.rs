@@ -3,7 +3,6 @@
 //!
 //! This module knows nothing of rules, matches or output formats.
 
-pub mod git;
 pub mod mmap;
 
 use std::fs::File;
@@ -90,6 +89,23 @@ impl Content<'_> {
 /// Whether `bytes` look binary.
 pub fn looks_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF)]).is_some()
+}
+
+/// Reads standard input into `buf`, at most one byte past the size limit, and returns its bytes
+/// or why they are skipped: standard input gets the same size and binary policy as files.
+///
+/// # Errors
+/// Standard input cannot be read.
+pub fn read_stdin<'a>(
+    policy: &Policy,
+    buf: &'a mut Vec<u8>,
+) -> io::Result<Result<Content<'a>, Skip>> {
+    buf.clear();
+    io::stdin().lock().take(policy.max_size.saturating_add(1)).read_to_end(buf)?;
+    Ok(match policy.skip(buf) {
+        Some(skip) => Err(skip),
+        None => Ok(Content::Borrowed(buf)),
+    })
 }
 
 /// Opens `path` and returns its bytes, or why it is skipped.

@@ -104,6 +104,7 @@ fn fingerprint_ignores_the_line() {
     let before = t.run(&["scan", "-q", "-f", "json"]).json()["findings"][0]["fingerprint"].clone();
     t.write("a.txt", format!("new line above\n\n{GITHUB_TOKEN}\n"));
     let after = t.run(&["scan", "-q", "-f", "json"]).json()["findings"][0]["fingerprint"].clone();
+    assert_eq!(before.as_str().map(str::len), Some(32), "a fingerprint: {before}");
     assert_eq!(before, after);
 }
 
@@ -238,9 +239,10 @@ fn output_is_deterministic_across_thread_counts() {
             format!("line\n{GITHUB_TOKEN}\n{GITHUB_TOKEN_2}\n"),
         );
     }
-    let one = t.run(&["scan", "-q", "-f", "json", "-j", "1"]).stdout();
-    let many = t.run(&["scan", "-q", "-f", "json", "-j", "8"]).stdout();
-    assert_eq!(one, many);
+    let one = t.run(&["scan", "-q", "-f", "json", "-j", "1"]);
+    let many = t.run(&["scan", "-q", "-f", "json", "-j", "8"]);
+    assert_eq!(one.findings().len(), 80, "{}", one.stdout());
+    assert_eq!(one.stdout(), many.stdout());
 }
 
 #[test]

@@ -1,126 +1,54 @@
-//! Enumerating git content to scan, with gix: the staged changes of the index, the blobs a
-//! range of commits introduced, or every blob reachable from any ref. Each unique blob is listed
-//! once, with the commit and path that first carried it. This module reads trees, commits and
-//! the index, never blob contents (that is `source::git`).
+//! Listing git content to scan: the staged changes of the index, the blobs a range of commits
+//! introduced, or every blob reachable from any ref. Each unique blob is listed once, with the
+//! commit and path that first carried it. This module reads trees, commits and the index, never
+//! blob contents.
 
+use super::odb::Objects;
+use super::{err, tips, CommitInfo, GitError};
 use gix::bstr::{BString, ByteSlice};
 use gix::hashtable::{HashMap, HashSet};
-// gix's tables hash only object ids; paths go in the standard ones.
-use crate::odb::{Objects, Packs};
 use gix::objs::tree::EntryKind;
 use gix::objs::FindExt;
 use gix::ObjectId;
+// gix's tables hash only object ids; paths go in the standard ones.
 use std::collections::{HashMap as PathMap, HashSet as PathSet};
-use std::path::Path;
-
-/// A git problem, naming the repository, revision or object concerned.
-#[derive(Debug, thiserror::Error)]
-#[error("{context}: {message}")]
-pub struct GitError {
-    /// What was being done (`object 1a2b...`, `revision main`, the repository path).
-    pub context: String,
-    /// The library's message, with its causes.
-    pub message: String,
-}
-
-fn err(context: impl Into<String>, e: impl std::fmt::Display) -> GitError {
-    GitError { context: context.into(), message: format!("{e:#}") }
-}
-
-/// An opened repository, shareable across threads.
-pub struct Repo {
-    /// Thread-safe handle; workers call `to_thread_local()`.
-    pub handle: gix::ThreadSafeRepository,
-    /// Its pack files, mapped once for every thread's [`Objects`] reader.
-    pub packs: Packs,
-    /// The repository has shallow boundaries: history before them is absent.
-    pub shallow: bool,
-    /// The work tree, where a leakhound.toml is looked for (the git dir for a bare repository).
-    pub workdir: Option<std::path::PathBuf>,
-}
-
-/// Opens the repository containing `path` (a work tree, a `.git` directory or a bare repository).
-///
-/// # Errors
-/// `path` is not inside a git repository, or the repository cannot be read.
-pub fn open(path: &Path) -> Result<Repo, GitError> {
-    let ctx = || path.display().to_string();
-    let repo = gix::discover(path).map_err(|e| err(ctx(), format!("not a git repository: {e}")))?;
-    let shallow = repo.is_shallow().map_err(|e| err(ctx(), e))?;
-    let workdir = Some(repo.workdir().unwrap_or_else(|| repo.git_dir()).to_path_buf());
-    let packs = Packs::open(&repo);
-    Ok(Repo { handle: repo.into_sync(), packs, shallow, workdir })
-}
-
-/// Decoded objects each reader keeps: a delta chain's rebuilt bases, so that the next version
-/// of a tree or file is one delta away (see `odb`). On `benches/git.sh 50000` the walk takes as
-/// long with 16 MiB as with 48 MiB (and 50% longer with 1 MiB); peak RSS is 40 MiB lower.
-pub const OBJECT_CACHE_BYTES: usize = 16 * 1024 * 1024;
-
-impl Repo {
-    /// A handle for the current thread (for refs, the index and revision walks; objects are
-    /// read with [`Repo::objects`]).
-    pub fn local(&self) -> gix::Repository {
-        self.handle.to_thread_local()
-    }
-
-    /// An object reader for the current thread over `local` (from [`Repo::local`]).
-    pub fn objects<'r>(&'r self, local: &'r gix::Repository) -> Objects<'r> {
-        Objects::new(local, &self.packs, OBJECT_CACHE_BYTES)
-    }
-}
-
-/// Who made a commit and when.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CommitInfo {
-    /// Commit id.
-    pub id: ObjectId,
-    /// Author name.
-    pub author: String,
-    /// Author email.
-    pub email: String,
-    /// Author time, seconds since the Unix epoch.
-    pub author_time: i64,
-    /// Committer time, seconds since the Unix epoch (orders "first").
-    pub commit_time: i64,
-}
 
 /// One blob to scan.
 #[derive(Clone, Debug)]
-pub struct BlobItem {
+pub(crate) struct BlobItem {
     /// The blob.
-    pub id: ObjectId,
+    pub(crate) id: ObjectId,
     /// Repository-relative path where it (first) appeared.
-    pub path: BString,
+    pub(crate) path: BString,
     /// Index into [`GitPlan::commits`] of the commit that introduced it; `None` for staged blobs.
-    pub commit: Option<usize>,
+    pub(crate) commit: Option<usize>,
     /// The blob at the same path before the change, to report added lines only; `None` when
     /// the whole blob is new.
-    pub before: Option<ObjectId>,
+    pub(crate) before: Option<ObjectId>,
     /// Every other (commit index, path) carrying the blob, when asked for.
-    pub also: Vec<(usize, BString)>,
+    pub(crate) also: Vec<(usize, BString)>,
     /// For a file new at its path (staged, or in a range): blobs of files the change deletes,
     /// one of which it may have been renamed from (the scanner picks the most similar, as git's rename
     /// detection does).
-    pub rename_sources: Vec<ObjectId>,
+    pub(crate) rename_sources: Vec<ObjectId>,
 }
 
 impl BlobItem {
     /// A blob that is new as a whole (no previous version to diff against).
-    pub fn new(id: ObjectId, path: BString, commit: Option<usize>) -> BlobItem {
+    pub(crate) fn new(id: ObjectId, path: BString, commit: Option<usize>) -> BlobItem {
         BlobItem { id, path, commit, before: None, also: Vec::new(), rename_sources: Vec::new() }
     }
 }
 
 /// What to scan in a repository.
 #[derive(Debug, Default)]
-pub struct GitPlan {
+pub(crate) struct GitPlan {
     /// Commits referred to by the items.
-    pub commits: Vec<CommitInfo>,
+    pub(crate) commits: Vec<CommitInfo>,
     /// Unique blobs.
-    pub blobs: Vec<BlobItem>,
+    pub(crate) blobs: Vec<BlobItem>,
     /// Submodules (gitlinks) that were skipped, by path.
-    pub submodules: Vec<BString>,
+    pub(crate) submodules: Vec<BString>,
 }
 
 fn commit_info(
@@ -139,52 +67,6 @@ fn commit_info(
         commit_time: committer.seconds(),
     };
     Ok((info, c.tree(), c.parents().collect()))
-}
-
-/// Resolves a revision to a commit id.
-///
-/// # Errors
-/// The revision does not exist or does not name a commit.
-pub fn resolve(repo: &gix::Repository, rev: &str) -> Result<ObjectId, GitError> {
-    let ctx = || format!("revision {rev}");
-    let id = repo.rev_parse_single(rev).map_err(|e| err(ctx(), e))?;
-    let commit =
-        id.object().map_err(|e| err(ctx(), e))?.peel_to_commit().map_err(|e| err(ctx(), e))?;
-    Ok(commit.id)
-}
-
-/// Commit ids every ref points at (branches, tags peeled to commits, remotes, stash and its
-/// reflog), or just the given refs.
-///
-/// # Errors
-/// The references cannot be read, or a given ref does not resolve to a commit.
-pub fn tips(repo: &gix::Repository, only: &[String]) -> Result<Vec<ObjectId>, GitError> {
-    if !only.is_empty() {
-        return only.iter().map(|r| resolve(repo, r)).collect();
-    }
-    let mut tips = Vec::new();
-    let platform = repo.references().map_err(|e| err("references", e))?;
-    let all = platform.all().map_err(|e| err("references", e))?;
-    for r in all.peeled().map_err(|e| err("references", e))? {
-        let r = r.map_err(|e| err("reference", e))?;
-        let Some(id) = r.try_id() else { continue };
-        let header = repo.find_header(id).map_err(|e| err(format!("object {id}"), e))?;
-        if header.kind() == gix::objs::Kind::Commit {
-            tips.push(id.detach());
-        }
-    }
-    if let Ok(Some(stash)) = repo.try_find_reference("refs/stash") {
-        let mut log = stash.log_iter();
-        if let Ok(Some(lines)) = log.all() {
-            tips.extend(lines.flatten().map(|l| l.new_oid()));
-        }
-    }
-    if let Ok(head) = repo.head_id() {
-        tips.push(head.detach()); // a detached HEAD is under no ref
-    }
-    tips.sort();
-    tips.dedup();
-    Ok(tips)
 }
 
 /// Walks the commits reachable from `tips` but not from `hidden`, oldest first (by committer
@@ -209,7 +91,7 @@ fn commits(
 }
 
 /// What [`history_walk`] reports, in order: each commit, then the files it introduces.
-pub enum Visit<'a> {
+pub(crate) enum Visit<'a> {
     /// The next commit, oldest first; its index is the count of commits reported before it.
     Commit(CommitInfo),
     /// A file of the last reported commit.
@@ -234,7 +116,7 @@ pub enum Visit<'a> {
 ///
 /// # Errors
 /// A ref, commit or tree cannot be read; the error names the object.
-pub fn history_walk(
+pub(crate) fn history_walk(
     objects: &mut Objects<'_>,
     branches: &[String],
     revisit: bool,
@@ -267,7 +149,7 @@ pub fn history_walk(
 ///
 /// # Errors
 /// A ref, commit or tree cannot be read; the error names the object.
-pub fn history(
+pub(crate) fn history(
     objects: &mut Objects<'_>,
     branches: &[String],
     all_occurrences: bool,
@@ -333,7 +215,7 @@ where
 }
 
 /// `dir/name`, or `name` at the root.
-pub fn join(dir: &[u8], name: &[u8]) -> BString {
+pub(crate) fn join(dir: &[u8], name: &[u8]) -> BString {
     let mut path = BString::from(Vec::with_capacity(dir.len() + 1 + name.len()));
     if !dir.is_empty() {
         path.extend_from_slice(dir);
@@ -376,8 +258,13 @@ fn tree_files(
 ///
 /// # Errors
 /// A revision, commit or tree cannot be read.
-pub fn range(objects: &mut Objects<'_>, from: ObjectId, to: ObjectId) -> Result<GitPlan, GitError> {
-    let repo = objects.repo();
+pub(crate) fn range(
+    objects: &mut Objects<'_>,
+    from: ObjectId,
+    to: ObjectId,
+) -> Result<GitPlan, GitError> {
+    let repo = objects.repo().clone();
+    let repo = &repo;
     let commits = commits(repo, vec![to], vec![from])?;
     let mut plan = GitPlan::default();
     let mut index: HashMap<ObjectId, usize> = HashMap::default();
@@ -453,7 +340,7 @@ pub fn range(objects: &mut Objects<'_>, from: ObjectId, to: ObjectId) -> Result<
 ///
 /// # Errors
 /// The index, HEAD or a tree cannot be read.
-pub fn staged(objects: &mut Objects<'_>, all_lines: bool) -> Result<GitPlan, GitError> {
+pub(crate) fn staged(objects: &mut Objects<'_>, all_lines: bool) -> Result<GitPlan, GitError> {
     let repo = objects.repo();
     let index = repo.index_or_empty().map_err(|e| err("index", e))?;
     let head_tree = repo.head_tree_id_or_empty().map_err(|e| err("HEAD", e))?.detach();
@@ -514,7 +401,10 @@ const MAX_RENAME_SOURCES: usize = 64;
 ///
 /// # Errors
 /// The object database cannot be listed.
-pub fn sort_by_pack_order(repo: &gix::Repository, plan: &mut GitPlan) -> Result<(), GitError> {
+pub(crate) fn sort_by_pack_order(
+    repo: &gix::Repository,
+    plan: &mut GitPlan,
+) -> Result<(), GitError> {
     use gix::odb::store::iter::Ordering;
     let wanted: HashMap<ObjectId, usize> =
         plan.blobs.iter().enumerate().map(|(i, b)| (b.id, i)).collect();

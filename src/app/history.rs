@@ -1,0 +1,270 @@
+//! The git commands, wired: `staged` (what the next commit records, for a pre-commit hook),
+//! `git --since/--range` (what a range of commits introduced, for CI) and the history sweep
+//! (every blob reachable from any ref). Listing, reading and the delta scan live in
+//! `crate::git`; every blob that is scanned whole goes through the detect stage like any file.
+//! Parallel work runs on rayon pools with one object reader and one detect worker per task
+//! split.
+
+use super::plan::{Plan, RangeSpec};
+use super::progress::Progress;
+use super::{finish, load, Ending, Loaded};
+use crate::detect::{Bytes, Item, Lines, Stage, Worker};
+use crate::engine::Compile;
+use crate::finding::Occurrence;
+use crate::git::odb::Objects;
+use crate::git::sweep::{pack_pass, PackState, PackStates};
+use crate::git::walk::{self, BlobItem, GitPlan};
+use crate::git::{self, diff, Repo};
+use crate::provenance::{Commit, Provenance};
+use anyhow::{bail, Context, Result};
+use gix::bstr::ByteSlice;
+use rayon::prelude::*;
+use rayon::ThreadPool;
+use std::io::IsTerminal;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Below this many blobs, listing the object database to sort by pack order costs more than it
+/// saves.
+const PACK_ORDER_MIN: usize = 256;
+/// Blobs a task takes at a time: neighbours in pack order share delta bases, and each task's
+/// object reader has its own cache.
+const CHUNK: usize = 64;
+
+/// Options of the history sweep.
+pub(super) struct Sweep<'a> {
+    /// Refs to start from (every ref when empty).
+    pub(super) branches: &'a [String],
+    /// List every commit and path carrying a blob with a finding.
+    pub(super) all_occurrences: bool,
+    /// Scan every blob whole instead of only what deltas change.
+    pub(super) whole_blobs: bool,
+}
+
+fn pool(threads: usize) -> Result<ThreadPool> {
+    rayon::ThreadPoolBuilder::new().num_threads(threads).build().context("cannot start threads")
+}
+
+/// Loads and compiles the rules on one thread of `pool` while `enumerate` lists what to scan on
+/// another: the two take about as long for a pre-commit hook, and loading needs no repository.
+fn with_detector<T: Send>(
+    plan: &Plan,
+    repo: &Repo,
+    compile: Compile,
+    pool: &ThreadPool,
+    enumerate: impl FnOnce() -> Result<T> + Send,
+) -> Result<(T, Loaded)> {
+    let (loaded, listed) = pool.join(|| load(plan, repo.workdir.as_deref(), compile), enumerate);
+    Ok((listed?, loaded?))
+}
+
+fn shallow_note(repo: &Repo) -> Option<String> {
+    repo.shallow.then(|| {
+        "this is a shallow clone: history before its boundary commits is not in the repository \
+         and was not scanned"
+            .to_string()
+    })
+}
+
+fn show_progress(plan: &Plan) -> bool {
+    !plan.output.quiet && std::io::stderr().is_terminal()
+}
+
+pub(super) fn staged(plan: &Plan, path: &Path, all_lines: bool, started: Instant) -> Result<u8> {
+    let repo = git::open(path)?;
+    let pool = pool(plan.threads)?;
+    let (listed, loaded) = with_detector(plan, &repo, Compile::LazySmall, &pool, || {
+        Ok(walk::staged(&mut repo.objects(), all_lines)?)
+    })?;
+    let stage = Stage::new(&loaded.detector, plan.policy, plan.detect);
+    scan_blobs(&stage, &repo, &listed, !all_lines, &pool, show_progress(plan));
+    let end = Ending {
+        notes: &loaded.notes,
+        report_unused: false,
+        srcroot: repo.workdir.as_deref(),
+        started,
+    };
+    finish(plan, stage, &end)
+}
+
+pub(super) fn range(
+    plan: &Plan,
+    path: &Path,
+    range: &RangeSpec,
+    all_lines: bool,
+    started: Instant,
+) -> Result<u8> {
+    let repo = git::open(path)?;
+    let local = repo.local();
+    let (from, to) = match range {
+        RangeSpec::Since(since) => (git::resolve(&local, since)?, git::resolve(&local, "HEAD")?),
+        RangeSpec::Between(range) => {
+            let Some((a, b)) = range.split_once("..") else {
+                bail!("--range {range}: expected A..B");
+            };
+            let b = if b.is_empty() { "HEAD" } else { b };
+            (git::resolve(&local, a)?, git::resolve(&local, b)?)
+        }
+    };
+    let pool = pool(plan.threads)?;
+    let (listed, loaded) = with_detector(plan, &repo, Compile::Lazy, &pool, || {
+        Ok(walk::range(&mut repo.objects(), from, to)?)
+    })?;
+    let stage = Stage::new(&loaded.detector, plan.policy, plan.detect);
+    scan_blobs(&stage, &repo, &listed, !all_lines, &pool, show_progress(plan));
+    let notes: Vec<String> = shallow_note(&repo).into_iter().chain(loaded.notes.clone()).collect();
+    let end =
+        Ending { notes: &notes, report_unused: false, srcroot: repo.workdir.as_deref(), started };
+    finish(plan, stage, &end)
+}
+
+/// The history sweep. Two things run at once: the walk lists every reachable blob with the
+/// first commit and path that carried it, on this thread, while the pack pass
+/// (`git::sweep`) rebuilds every blob of the packs along their delta chains on the other
+/// cores and finds which have a rule match at all. Then the blobs with a match, and the blobs
+/// the packs could not answer for (loose objects, unreadable entries), are scanned whole by the
+/// detect stage with their path, as any other scan; the rest are only counted.
+pub(super) fn sweep(plan: &Plan, path: &Path, sweep: &Sweep<'_>, started: Instant) -> Result<u8> {
+    let repo = git::open(path)?;
+    let loaded = load(plan, repo.workdir.as_deref(), Compile::Lazy)?;
+    let stage = Stage::new(&loaded.detector, plan.policy, plan.detect);
+    let forest = (!sweep.whole_blobs).then(|| repo.packs.blob_forest());
+    let progress = Progress::default();
+    // The walk, on this thread, is the longer part: leave it a core of its own.
+    let pass_pool = pool(plan.threads.saturating_sub(1).max(1))?;
+    let mut states: Option<std::thread::Result<PackStates>> = None;
+    let listed = std::thread::scope(|s| {
+        if show_progress(plan) {
+            s.spawn(|| progress.draw());
+        }
+        // Stops the progress line however the walk ends, a panic included.
+        let _done = progress.done_on_drop();
+        pass_pool.in_place_scope(|rs| {
+            if let Some(forest) = &forest {
+                progress.listed(forest.blobs());
+                let (compiled, policy, progress) =
+                    (loaded.detector.compiled(), stage.policy(), &progress);
+                let states = &mut states;
+                rs.spawn(move |_| {
+                    let pass = || pack_pass(forest, compiled, policy, &|b| progress.scanned(b));
+                    *states = Some(catch_unwind(AssertUnwindSafe(pass)));
+                });
+            }
+            walk::history(&mut repo.objects(), sweep.branches, sweep.all_occurrences, || {
+                progress.commit()
+            })
+        })
+    });
+    let mut listed = listed?;
+    let states = match states {
+        Some(Ok(states)) => states,
+        Some(Err(_)) => bail!("a scanning thread crashed"),
+        None => PackStates::default(),
+    };
+    let (mut files, mut bytes, mut binary) = (0, 0, 0);
+    listed.blobs.retain(|item| match states.get(&item.id) {
+        Some(PackState::Clean(size)) => {
+            files += 1;
+            bytes += size;
+            false
+        }
+        Some(PackState::Binary) => {
+            binary += 1;
+            false
+        }
+        // A match, a size over the limit (reported with its path), an unreadable entry (read
+        // again, to report the error), or a blob outside the packs.
+        Some(PackState::Matched | PackState::Failed) | None => true,
+    });
+    stage.settled(files, bytes, binary);
+    if listed.blobs.len() > PACK_ORDER_MIN {
+        walk::sort_by_pack_order(&repo.local(), &mut listed)?;
+    }
+    scan_blobs(&stage, &repo, &listed, false, &pool(plan.threads)?, show_progress(plan));
+    let notes: Vec<String> = shallow_note(&repo).into_iter().chain(loaded.notes.clone()).collect();
+    let end =
+        Ending { notes: &notes, report_unused: true, srcroot: repo.workdir.as_deref(), started };
+    finish(plan, stage, &end)
+}
+
+/// Scans the blobs of `listed` whole through the detect stage on `pool`, in chunks of
+/// neighbouring blobs. With `added_only`, findings are kept only on the lines each blob adds
+/// over its previous version.
+fn scan_blobs(
+    stage: &Stage<'_>,
+    repo: &Repo,
+    listed: &GitPlan,
+    added_only: bool,
+    pool: &ThreadPool,
+    show_progress: bool,
+) {
+    for sub in &listed.submodules {
+        stage
+            .diags()
+            .push(crate::diag::Level::Note, format!("{}: submodule skipped", sub.to_str_lossy()));
+    }
+    let commits: Vec<Arc<Commit>> =
+        listed.commits.iter().map(|c| Arc::new(c.provenance())).collect();
+    let progress = Progress::default();
+    progress.listed(listed.blobs.len());
+    let scanned = std::thread::scope(|s| {
+        if show_progress {
+            s.spawn(|| progress.draw());
+        }
+        let _done = progress.done_on_drop();
+        catch_unwind(AssertUnwindSafe(|| {
+            pool.install(|| {
+                listed.blobs.par_chunks(CHUNK).for_each_init(
+                    || (repo.objects(), stage.worker()),
+                    |(objects, worker), chunk| {
+                        for item in chunk {
+                            let bytes = scan_blob(objects, worker, item, &commits, added_only);
+                            progress.scanned(bytes);
+                        }
+                    },
+                );
+            });
+        }))
+    });
+    if scanned.is_err() {
+        stage.error("a scanning thread crashed; some blobs were not scanned");
+    }
+}
+
+/// Reads blob `item` and hands it to the detect stage; returns its size.
+fn scan_blob(
+    objects: &mut Objects<'_>,
+    worker: &mut Worker<'_, '_>,
+    item: &BlobItem,
+    commits: &[Arc<Commit>],
+    added_only: bool,
+) -> u64 {
+    let path = item.path.to_str_lossy().into_owned();
+    let data = match objects.read_blob(&item.id) {
+        Ok(data) => data,
+        Err(message) => {
+            worker.stage().error(format!("{path}: cannot read {message}"));
+            return 0;
+        }
+    };
+    let provenance = Provenance::GitBlob {
+        path,
+        blob: item.id.to_string(),
+        commit: item.commit.map(|ci| commits[ci].clone()),
+    };
+    let mut added = || diff::added_since(objects, item.before, &item.rename_sources, &data);
+    let lines = if added_only { Lines::Added(&mut added) } else { Lines::All };
+    let also = || {
+        let occurrence = |(ci, path): &(usize, gix::bstr::BString)| Occurrence {
+            commit: commits[*ci].id.clone(),
+            path: path.to_str_lossy().into_owned(),
+        };
+        item.also.iter().map(occurrence).collect()
+    };
+    let occurrences: Option<&dyn Fn() -> Vec<Occurrence>> =
+        (!item.also.is_empty()).then_some(&also);
+    worker.scan(Item { bytes: Bytes::Memory(&data), provenance, lines, occurrences });
+    data.len() as u64
+}

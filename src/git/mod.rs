@@ -1,0 +1,152 @@
+//! Everything git: opening a repository and its refs ([`Repo`], [`resolve`], [`tips`]), the
+//! object reader ([`odb`], [`delta`]), the commit and tree walks that list what to scan
+//! ([`walk`]), the blob delta forest and the history sweep's delta scan ([`forest`], [`sweep`]),
+//! and the added-lines diff of range and staged scans ([`diff`]).
+//!
+//! Nothing here knows rules beyond the engine's interface, reports or exit codes: the git
+//! commands in `app` wire these parts to the detect stage.
+
+pub(crate) mod delta;
+pub(crate) mod diff;
+pub(crate) mod forest;
+pub(crate) mod odb;
+pub(crate) mod sweep;
+pub(crate) mod walk;
+
+use crate::provenance::{rfc3339, Commit};
+use gix::ObjectId;
+use odb::{Objects, Packs};
+use std::path::Path;
+
+/// Largest object decoded; a corrupt size field must not allocate the machine away.
+pub(crate) const MAX_OBJECT: u64 = 4 << 30;
+
+/// A git problem, naming the repository, revision or object concerned.
+#[derive(Debug, thiserror::Error)]
+#[error("{context}: {message}")]
+pub(crate) struct GitError {
+    /// What was being done (`object 1a2b...`, `revision main`, the repository path).
+    pub(crate) context: String,
+    /// The library's message, with its causes.
+    pub(crate) message: String,
+}
+
+pub(crate) fn err(context: impl Into<String>, e: impl std::fmt::Display) -> GitError {
+    GitError { context: context.into(), message: format!("{e:#}") }
+}
+
+/// An opened repository, shareable across threads.
+pub(crate) struct Repo {
+    /// Thread-safe handle; workers call `to_thread_local()`.
+    pub(crate) handle: gix::ThreadSafeRepository,
+    /// Its pack files, mapped once for every thread's [`Objects`] reader.
+    pub(crate) packs: Packs,
+    /// The repository has shallow boundaries: history before them is absent.
+    pub(crate) shallow: bool,
+    /// The work tree, where a leakhound.toml is looked for (the git dir for a bare repository).
+    pub(crate) workdir: Option<std::path::PathBuf>,
+}
+
+/// Opens the repository containing `path` (a work tree, a `.git` directory or a bare repository).
+///
+/// # Errors
+/// `path` is not inside a git repository, or the repository cannot be read.
+pub(crate) fn open(path: &Path) -> Result<Repo, GitError> {
+    let ctx = || path.display().to_string();
+    let repo = gix::discover(path).map_err(|e| err(ctx(), format!("not a git repository: {e}")))?;
+    let shallow = repo.is_shallow().map_err(|e| err(ctx(), e))?;
+    let workdir = Some(repo.workdir().unwrap_or_else(|| repo.git_dir()).to_path_buf());
+    let packs = Packs::open(&repo);
+    Ok(Repo { handle: repo.into_sync(), packs, shallow, workdir })
+}
+
+/// Decoded objects each reader keeps: a delta chain's rebuilt bases, so that the next version
+/// of a tree or file is one delta away (see `odb`). On `benches/git.sh 50000` the walk takes as
+/// long with 16 MiB as with 48 MiB (and 50% longer with 1 MiB); peak RSS is 40 MiB lower.
+pub(crate) const OBJECT_CACHE_BYTES: usize = 16 * 1024 * 1024;
+
+impl Repo {
+    /// A handle for the current thread (for refs, the index and revision walks; objects are
+    /// read with [`Repo::objects`]).
+    pub(crate) fn local(&self) -> gix::Repository {
+        self.handle.to_thread_local()
+    }
+
+    /// An object reader for the current thread, with its own handle and cache.
+    pub(crate) fn objects(&self) -> Objects<'_> {
+        Objects::new(self.local(), &self.packs, OBJECT_CACHE_BYTES)
+    }
+}
+
+/// Who made a commit and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CommitInfo {
+    /// Commit id.
+    pub(crate) id: ObjectId,
+    /// Author name.
+    pub(crate) author: String,
+    /// Author email.
+    pub(crate) email: String,
+    /// Author time, seconds since the Unix epoch.
+    pub(crate) author_time: i64,
+    /// Committer time, seconds since the Unix epoch (orders "first").
+    pub(crate) commit_time: i64,
+}
+
+impl CommitInfo {
+    /// The commit as findings carry it.
+    pub(crate) fn provenance(&self) -> Commit {
+        Commit {
+            id: self.id.to_string(),
+            author: self.author.clone(),
+            email: self.email.clone(),
+            date: rfc3339(self.author_time),
+        }
+    }
+}
+
+/// Resolves a revision to a commit id.
+///
+/// # Errors
+/// The revision does not exist or does not name a commit.
+pub(crate) fn resolve(repo: &gix::Repository, rev: &str) -> Result<ObjectId, GitError> {
+    let ctx = || format!("revision {rev}");
+    let id = repo.rev_parse_single(rev).map_err(|e| err(ctx(), e))?;
+    let commit =
+        id.object().map_err(|e| err(ctx(), e))?.peel_to_commit().map_err(|e| err(ctx(), e))?;
+    Ok(commit.id)
+}
+
+/// Commit ids every ref points at (branches, tags peeled to commits, remotes, stash and its
+/// reflog), or just the given refs.
+///
+/// # Errors
+/// The references cannot be read, or a given ref does not resolve to a commit.
+pub(crate) fn tips(repo: &gix::Repository, only: &[String]) -> Result<Vec<ObjectId>, GitError> {
+    if !only.is_empty() {
+        return only.iter().map(|r| resolve(repo, r)).collect();
+    }
+    let mut tips = Vec::new();
+    let platform = repo.references().map_err(|e| err("references", e))?;
+    let all = platform.all().map_err(|e| err("references", e))?;
+    for r in all.peeled().map_err(|e| err("references", e))? {
+        let r = r.map_err(|e| err("reference", e))?;
+        let Some(id) = r.try_id() else { continue };
+        let header = repo.find_header(id).map_err(|e| err(format!("object {id}"), e))?;
+        if header.kind() == gix::objs::Kind::Commit {
+            tips.push(id.detach());
+        }
+    }
+    if let Ok(Some(stash)) = repo.try_find_reference("refs/stash") {
+        let mut log = stash.log_iter();
+        if let Ok(Some(lines)) = log.all() {
+            tips.extend(lines.flatten().map(|l| l.new_oid()));
+        }
+    }
+    if let Ok(head) = repo.head_id() {
+        tips.push(head.detach()); // a detached HEAD is under no ref
+    }
+    tips.sort();
+    tips.dedup();
+    Ok(tips)
+}

@@ -1,0 +1,96 @@
+//! Where scanned bytes came from. Every input names its items with a [`Provenance`]; the detect
+//! stage copies it into each finding; every report writer matches on it. A new kind of input (an
+//! archive member, a decoded span, a commit message) is a new variant here, not a new field on
+//! [`crate::finding::Finding`].
+
+use serde::Serialize;
+use std::sync::Arc;
+
+/// The origin of one scanned item.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Provenance {
+    /// A file of a directory scan.
+    File {
+        /// Path relative to the repository or the current directory, `/`-separated.
+        path: String,
+    },
+    /// Standard input.
+    Stdin,
+    /// A blob of a git repository.
+    GitBlob {
+        /// Repository-relative path the blob was found at.
+        path: String,
+        /// The blob's object id, in hex.
+        blob: String,
+        /// The commit that introduced it; `None` for a staged blob (the index).
+        commit: Option<Arc<Commit>>,
+    },
+}
+
+/// A commit and who made it, as reports show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Commit {
+    /// Full commit id.
+    #[serde(rename = "commit")]
+    pub id: String,
+    /// Author name.
+    pub author: String,
+    /// Author email.
+    pub email: String,
+    /// Author date, RFC 3339 in UTC.
+    pub date: String,
+}
+
+impl Provenance {
+    /// The path reports show: the file or blob path, `-` for standard input.
+    pub fn path(&self) -> &str {
+        match self {
+            Provenance::File { path } | Provenance::GitBlob { path, .. } => path,
+            Provenance::Stdin => "-",
+        }
+    }
+
+    /// The path that path scopes and allowlists match against; `None` for standard input,
+    /// which has none.
+    pub fn scope_path(&self) -> Option<&str> {
+        match self {
+            Provenance::File { path } | Provenance::GitBlob { path, .. } => Some(path),
+            Provenance::Stdin => None,
+        }
+    }
+
+    /// The commit that introduced the item, for git items that have one.
+    pub fn commit(&self) -> Option<&Commit> {
+        match self {
+            Provenance::GitBlob { commit, .. } => commit.as_deref(),
+            Provenance::File { .. } | Provenance::Stdin => None,
+        }
+    }
+}
+
+/// Formats seconds since the Unix epoch as an RFC 3339 UTC timestamp.
+///
+/// ```
+/// assert_eq!(leakhound::provenance::rfc3339(0), "1970-01-01T00:00:00Z");
+/// assert_eq!(leakhound::provenance::rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+/// ```
+pub fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
