@@ -140,19 +140,20 @@ impl Detector {
         let scope_path = provenance.scope_path();
         let mut counter = LineCounter::new(bytes);
         let mut kept: Vec<Located> = Vec::with_capacity(matches.len());
+        let mut outside: Vec<Located> = Vec::new();
         for m in matches {
-            let start = counter.locate(m.secret.0);
-            let end = counter.locate(m.secret.1);
+            let (start, end) = counter.locate_span(m.secret.0, m.secret.1);
             if added.as_ref().is_some_and(|a| !touches_added(a, start.0, end.0)) {
                 continue; // not this change's line: not counted as suppressed either
             }
-            if !self.suppressor.in_scope(m.rule, scope_path) {
-                found.suppressed += 1;
-                continue;
+            let located = Located { m: *m, start, end };
+            if self.suppressor.in_scope(m.rule, scope_path) {
+                kept.push(located);
+            } else {
+                outside.push(located);
             }
-            kept.push(Located { m: *m, start, end });
         }
-        drop_shadowed_generic(&mut kept, &self.rules);
+        found.suppressed += drop_shadowed_generic(&mut kept, &outside, &self.rules);
         for Located { m, start, end } in kept {
             let rule = &self.rules[m.rule];
             let secret = &bytes[m.secret.0..m.secret.1];
@@ -216,35 +217,57 @@ fn touches_added(added: &[u32], first: usize, last: usize) -> bool {
     added.get(i).is_some_and(|&l| l as usize <= last)
 }
 
-/// A generic rule (`password = ...`) yields to a provider rule that matched an overlapping
-/// secret: the specific finding says more, and one secret should be one finding. Only matches
-/// inside their rule's path scope take part, so a provider rule that does not report on this
-/// path hides nothing. `kept` is sorted by secret start; the pass is O(n log n).
-fn drop_shadowed_generic(kept: &mut Vec<Located>, rules: &[Rule]) {
-    let generic = |l: &Located| rules[l.m.rule].is_generic();
-    if !kept.iter().any(generic) {
-        return;
+/// Secret spans sorted by start, with the furthest end reached up to each: answers "does any
+/// of them overlap this span" in O(log n).
+struct Spans {
+    spans: Vec<(usize, usize)>,
+    reach: Vec<usize>,
+}
+
+impl Spans {
+    fn new(spans: Vec<(usize, usize)>) -> Spans {
+        let reach = spans
+            .iter()
+            .scan(0, |far, s| {
+                *far = s.1.max(*far);
+                Some(*far)
+            })
+            .collect();
+        Spans { spans, reach }
     }
-    // Specific secrets in start order, with the furthest end reached up to each.
-    let specific: Vec<(usize, usize)> =
-        kept.iter().filter(|l| !generic(l)).map(|l| l.m.secret).collect();
-    let reach: Vec<usize> = specific
-        .iter()
-        .scan(0, |far, s| {
-            *far = s.1.max(*far);
-            Some(*far)
-        })
-        .collect();
-    kept.retain(|l| {
-        if !generic(l) {
-            return true;
-        }
-        // Specific secrets that start before this one ends; one of them overlaps it if the
-        // furthest of their ends lies past its start.
-        let (start, end) = l.m.secret;
-        let before = specific.partition_point(|s| s.0 < end);
-        before == 0 || reach[before - 1] <= start
-    });
+
+    fn overlaps(&self, (start, end): (usize, usize)) -> bool {
+        // The spans that start before this one ends; one of them overlaps it if the furthest of
+        // their ends lies past its start.
+        let before = self.spans.partition_point(|s| s.0 < end);
+        before > 0 && self.reach[before - 1] > start
+    }
+}
+
+/// A generic rule (`password = ...`) yields to a provider rule that matched an overlapping
+/// secret: the specific finding says more, and one secret should be one finding. Only a
+/// provider match inside its rule's path scope (in `kept`) hides a generic one, so a provider
+/// rule that does not report on this path hides nothing. Returns how many matches outside their
+/// scope (`outside`) count as suppressed: a generic match that a provider match overlaps was
+/// never the finding, so it is not counted. Both lists are sorted by secret start; the pass is
+/// O(n log n).
+fn drop_shadowed_generic(kept: &mut Vec<Located>, outside: &[Located], rules: &[Rule]) -> u64 {
+    let generic = |l: &Located| rules[l.m.rule].is_generic();
+    let specific = |list: &[Located]| -> Vec<(usize, usize)> {
+        list.iter().filter(|l| !generic(l)).map(|l| l.m.secret).collect()
+    };
+    let in_scope = Spans::new(specific(kept));
+    if kept.iter().any(generic) {
+        kept.retain(|l| !generic(l) || !in_scope.overlaps(l.m.secret));
+    }
+    if !outside.iter().any(generic) {
+        return outside.len() as u64;
+    }
+    let mut any = specific(outside);
+    any.extend_from_slice(&in_scope.spans);
+    any.sort_unstable();
+    let any = Spans::new(any);
+    outside.iter().filter(|l| !generic(l) || !any.overlaps(l.m.secret)).count() as u64
 }
 
 /// Counts describing a run, shown in summaries and the JSON report.
@@ -463,6 +486,9 @@ impl<'s, 'd> Worker<'s, 'd> {
         let content = match content {
             Ok(Ok(content)) => content,
             Ok(Err(skip)) => return stage.skipped(&provenance, skip),
+            Err(e) if provenance == Provenance::Stdin => {
+                return stage.error(format!("-: cannot read standard input: {e}"))
+            }
             Err(e) => return stage.error(format!("{}: cannot read: {e}", label(&provenance))),
         };
         let bytes = content.bytes();

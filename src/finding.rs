@@ -315,7 +315,6 @@ impl<'a> LineCounter<'a> {
             }
         }
         let chunk = &self.hay[self.pos..offset];
-        let code_points = |b: &[u8]| b.iter().filter(|&&c| c & 0xC0 != 0x80).count();
         match memchr::memrchr(b'\n', chunk) {
             Some(last) => {
                 self.line += memchr::memchr_iter(b'\n', chunk).count();
@@ -327,6 +326,29 @@ impl<'a> LineCounter<'a> {
         self.pos = offset;
         (self.line, self.column + 1)
     }
+
+    /// The positions of the first byte of `start..end` and of the byte just past it. Spans
+    /// should come sorted by start; the end is counted within the span itself, so overlapping
+    /// spans never send the counter back (which on one long line would cost a rescan each).
+    pub fn locate_span(&mut self, start: usize, end: usize) -> ((usize, usize), (usize, usize)) {
+        let first = self.locate(start);
+        let end = end.clamp(start.min(self.hay.len()), self.hay.len());
+        let inside = &self.hay[start.min(end)..end];
+        let last = match memchr::memrchr(b'\n', inside) {
+            Some(nl) => (
+                first.0 + memchr::memchr_iter(b'\n', inside).count(),
+                code_points(&inside[nl + 1..]) + 1,
+            ),
+            None => (first.0, first.1 + code_points(inside)),
+        };
+        (first, last)
+    }
+}
+
+/// Unicode code points in UTF-8 `bytes` (bytes that are not continuation bytes; invalid UTF-8
+/// counts a code point per stray byte).
+fn code_points(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&c| c & 0xC0 != 0x80).count()
 }
 
 #[cfg(test)]
@@ -343,6 +365,17 @@ mod tests {
         assert_eq!(lc.locate(7), (2, 4)); // after 'c', 'é' (2 bytes), ' '
         assert_eq!(lc.locate(10), (4, 1));
         assert_eq!(lc.locate(2), (1, 3));
+    }
+
+    #[test]
+    fn spans_match_two_locates() {
+        let hay = "ab\ncé d\n\nxyz".as_bytes();
+        for (s, e) in [(0, 2), (1, 4), (3, 10), (4, 12), (10, 13), (12, 12)] {
+            let mut one = LineCounter::new(hay);
+            let mut two = LineCounter::new(hay);
+            let expected = (two.locate(s), two.locate(e));
+            assert_eq!(one.locate_span(s, e), expected, "{s}..{e}");
+        }
     }
 
     #[test]

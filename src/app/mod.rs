@@ -134,9 +134,15 @@ fn finish(plan: &Plan, stage: Stage<'_>, end: &Ending<'_>) -> Result<u8> {
     report::sort(&mut findings);
     let out = &plan.output;
     if let Some(path) = &out.write_baseline {
+        // What is reported, plus what a baseline or .gitleaksignore accepts: entries still in
+        // use stay. Inline markers and allowlists need no entry.
         let current: Vec<Finding> = findings
             .iter()
-            .filter(|f| f.suppressed.as_ref().is_none_or(|s| s.kind == SuppressionKind::Baseline))
+            .filter(|f| {
+                f.suppressed.as_ref().is_none_or(|s| {
+                    matches!(s.kind, SuppressionKind::Baseline | SuppressionKind::Gitleaksignore)
+                })
+            })
             .cloned()
             .collect();
         baseline::write(path, &current, detector.suppressor().baseline())

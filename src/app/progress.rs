@@ -59,10 +59,18 @@ impl Progress {
         let start = Instant::now();
         let mut err = std::io::stderr();
         let mut drawn = false;
-        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
-        while !*done {
-            done = self.wake.wait_timeout(done, TICK).unwrap_or_else(|e| e.into_inner()).0;
-            if *done || start.elapsed() < QUIET_START {
+        loop {
+            let done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+            if *done {
+                break;
+            }
+            let (done, _) = self.wake.wait_timeout(done, TICK).unwrap_or_else(|e| e.into_inner());
+            if *done {
+                break;
+            }
+            // Not holding the lock while writing: a stalled terminal must not stall the end.
+            drop(done);
+            if start.elapsed() < QUIET_START {
                 continue;
             }
             let scanned = self.scanned.load(Ordering::Relaxed);

@@ -93,3 +93,29 @@ fn issue8_staged_and_range_scans_count_only_suppressions_on_added_lines() {
     assert_eq!(r.code(), 0, "{}", r.stderr());
     assert!(r.stderr().contains("; 1 suppressed"), "{}", r.stderr());
 }
+
+/// Issue 8: path scopes are decided before generic rules yield to provider rules, so where a
+/// provider rule with `paths` reports, the secret is one finding (its own), and elsewhere the
+/// generic finding stands. Out-of-scope provider matches count as suppressed; a generic match a
+/// provider match overlaps was never the finding and is not counted.
+#[test]
+fn issue8_a_rule_with_paths_reports_one_finding_in_its_scope_and_yields_outside_it() {
+    let t = TempTree::new();
+    t.write("rules.toml", format!("{ACME_RULE}paths = [\"**/*.env\"]\n"));
+    let line = "API_SECRET = \"acme_k3j4h5g6f7d8s9a0q1w2e3r4\"\n";
+    t.write("src/a.env", line);
+    t.write("src/a.txt", line);
+    let r = t.run(&["scan", "src", "-c", "rules.toml", "-f", "json"]);
+    assert_eq!(
+        r.findings(),
+        vec![
+            ("acme.token".into(), "src/a.env".into(), 1, 15),
+            ("generic.secret-assignment".into(), "src/a.txt".into(), 1, 15),
+        ]
+    );
+    assert!(
+        r.stderr().contains("2 findings in 2 files") && r.stderr().contains("; 1 suppressed"),
+        "{}",
+        r.stderr()
+    );
+}
