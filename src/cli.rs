@@ -138,14 +138,16 @@ pub struct CommonArgs {
     /// Make allowlist and baseline entries that suppressed nothing an error (exit 2).
     #[arg(long)]
     pub strict: bool,
-    /// Skip files larger than SIZE (bytes, or with K/M/G suffix).
-    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
-    pub max_file_size: u64,
-    /// Scan files that look binary (a NUL byte in the first 8 KiB).
+    /// Skip inputs larger than SIZE (bytes, or with a K/M/G suffix). Default: no limit for files,
+    /// which are memory-mapped; 64M for what must be held in memory (standard input, git blobs,
+    /// files read with --no-mmap).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+    /// Scan files that look binary (a known binary format, or mostly control bytes).
     #[arg(long)]
     pub binary: bool,
-    /// Worker threads (default: all cores).
-    #[arg(short = 'j', long = "threads", value_name = "N")]
+    /// Worker threads (default: all cores; at most 256).
+    #[arg(short = 'j', long = "threads", value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// When to use colors in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -225,6 +227,21 @@ pub struct GitArgs {
     pub common: CommonArgs,
 }
 
+/// The most worker threads `-j` accepts: each holds buffers and caches, so a huge count only
+/// costs memory (`-j 50000` once used 15 GB).
+pub const MAX_THREADS: usize = 256;
+
+/// Parses a thread count: 1 to [`MAX_THREADS`].
+///
+/// # Errors
+/// Not a number in that range.
+pub fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!("`{s}` is not a thread count from 1 to {MAX_THREADS}")),
+    }
+}
+
 /// Parses `123`, `4K`, `64M`, `1G` (binary units; `KiB`/`MiB`/`GiB` and `KB`/`MB`/`GB` too).
 ///
 /// # Errors
@@ -259,6 +276,14 @@ mod tests {
     }
 
     #[test]
+    fn thread_counts_are_bounded() {
+        assert_eq!(parse_threads("4"), Ok(4));
+        assert!(parse_threads("0").is_err());
+        assert!(parse_threads("50000").is_err());
+        assert!(parse_threads("18446744073709551615").is_err());
+    }
+
+    #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
     }
@@ -269,6 +294,6 @@ mod tests {
         let Command::Scan(a) = cli.command else { panic!("not scan") };
         assert_eq!(a.paths, vec![PathBuf::from(".")]);
         assert_eq!(a.common.exit_code, 1);
-        assert_eq!(a.common.max_file_size, 64 << 20);
+        assert_eq!(a.common.max_file_size, None);
     }
 }

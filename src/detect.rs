@@ -436,17 +436,17 @@ impl<'d> Stage<'d> {
     }
 
     /// Counts a skipped item and says why when the user should know.
-    fn skipped(&self, provenance: &Provenance, skip: Skip) {
+    pub(crate) fn skipped(&self, provenance: &Provenance, skip: Skip) {
         match skip {
             Skip::Binary => add(&self.counters.binary, 1),
-            Skip::TooLarge(size) => {
+            Skip::TooLarge { size, limit } => {
                 add(&self.counters.too_large, 1);
                 let message = match provenance {
-                    Provenance::Stdin => {
-                        "-: skipped: standard input exceeds --max-file-size".into()
-                    }
+                    Provenance::Stdin => format!(
+                        "-: skipped: standard input exceeds --max-file-size ({limit} bytes)"
+                    ),
                     _ => format!(
-                        "{}: skipped: {size} bytes exceeds --max-file-size",
+                        "{}: skipped: {size} bytes exceeds --max-file-size ({limit} bytes)",
                         label(provenance)
                     ),
                 };
@@ -480,7 +480,7 @@ impl<'s, 'd> Worker<'s, 'd> {
             Bytes::Stdin => source::read_stdin(&stage.policy, &mut self.buf),
             Bytes::Memory(bytes) => Ok(match stage.policy.skip(bytes) {
                 Some(skip) => Err(skip),
-                None => Ok(Content::Borrowed(bytes)),
+                None => Ok(Content::whole(bytes)),
             }),
         };
         let content = match content {

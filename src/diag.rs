@@ -50,7 +50,19 @@ impl Diagnostics {
     }
 }
 
-/// Writes diagnostics as `leakhound: error: ...` lines.
+/// `text` with every control character (a newline, a terminal escape) written as `\u{..}`, so a
+/// file name or commit author cannot forge output lines or drive the terminal.
+pub(crate) fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() })
+        .collect::<String>()
+        .into()
+}
+
+/// Writes diagnostics as `leakhound: error: ...` lines, control characters escaped.
 ///
 /// # Errors
 /// Writing to `out` fails.
@@ -61,7 +73,7 @@ pub(crate) fn render(diags: &[Diagnostic], out: &mut dyn Write) -> io::Result<()
             Level::Warning => "warning",
             Level::Error => "error",
         };
-        writeln!(out, "leakhound: {level}: {}", d.message)?;
+        writeln!(out, "leakhound: {level}: {}", escape(&d.message))?;
     }
     Ok(())
 }

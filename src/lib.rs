@@ -19,6 +19,7 @@ pub(crate) mod config;
 pub mod detect;
 pub(crate) mod diag;
 pub mod engine;
+pub(crate) mod files;
 pub(crate) mod filter;
 pub mod finding;
 pub(crate) mod git;

@@ -19,7 +19,8 @@ fn main() -> ExitCode {
     match leakhound::app::run(cli.command) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            // A closed pipe (`leakhound scan | head`) is not an error.
+            // A closed pipe (`leakhound rules list | head`) is not an error. (Scans catch it
+            // themselves and exit with the status their findings call for.)
             if err.chain().any(|c| {
                 c.downcast_ref::<std::io::Error>()
                     .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)

@@ -11,11 +11,12 @@ use super::{finish, load, Ending, Loaded};
 use crate::detect::{Bytes, Item, Lines, Stage, Worker};
 use crate::engine::Compile;
 use crate::finding::Occurrence;
-use crate::git::odb::Objects;
+use crate::git::odb::{Objects, ReadError};
 use crate::git::sweep::{pack_pass, PackState, PackStates};
 use crate::git::walk::{self, BlobItem, GitPlan};
 use crate::git::{self, diff, Repo};
 use crate::provenance::{Commit, Provenance};
+use crate::source::Skip;
 use anyhow::{bail, Context, Result};
 use gix::bstr::ByteSlice;
 use rayon::prelude::*;
@@ -250,20 +251,25 @@ fn scan_blob(
     commits: &[Arc<Commit>],
     added_only: bool,
 ) -> u64 {
-    let path = item.path.to_str_lossy().into_owned();
-    let data = match objects.read_blob(&item.id) {
-        Ok(data) => data,
-        Err(message) => {
-            worker.stage().error(format!("{path}: cannot read {message}"));
-            return 0;
-        }
-    };
     let provenance = Provenance::GitBlob {
-        path,
+        path: item.path.to_str_lossy().into_owned(),
         blob: item.id.to_string(),
         commit: item.commit.map(|ci| commits[ci].clone()),
     };
-    let mut added = || diff::added_since(objects, item.before, &item.rename_sources, &data);
+    let stage = worker.stage();
+    let limit = stage.policy().max_read.min(stage.policy().max_size);
+    let data = match objects.read_blob(&item.id, limit) {
+        Ok(data) => data,
+        Err(ReadError::TooLarge(size)) => {
+            stage.skipped(&provenance, Skip::TooLarge { size, limit });
+            return 0;
+        }
+        Err(ReadError::Failed(message)) => {
+            stage.error(format!("{}: cannot read {message}", provenance.path()));
+            return 0;
+        }
+    };
+    let mut added = || diff::added_since(objects, item.before, &item.rename_sources, &data, limit);
     let lines = if added_only { Lines::Added(&mut added) } else { Lines::All };
     let also = || {
         let occurrence = |(ci, path): &(usize, gix::bstr::BString)| Occurrence {

@@ -112,6 +112,13 @@ fn load(plan: &Plan, discover_from: Option<&Path>, compile: Compile) -> Result<L
     Ok(Loaded { detector, notes, excluded_paths: set.exclude_paths, default_excludes })
 }
 
+/// Whether `e` is, or was caused by, a write to a closed pipe.
+pub(crate) fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// What a run hands to [`finish`] besides its stage.
 struct Ending<'a> {
     notes: &'a [String],
@@ -179,13 +186,19 @@ fn finish(plan: &Plan, stage: Stage<'_>, end: &Ending<'_>) -> Result<u8> {
         color: out.color,
         srcroot: end.srcroot,
     };
-    report::write_to(out.format, &rep, out.path.as_deref())?;
-    let mut stderr = io::stderr().lock();
-    diag::render(&diags.sorted(), &mut stderr)?;
+    // A reader that stops early (`leakhound scan | head -1`) closes the pipe: the report is
+    // cut short, but the exit status still says what was found.
+    match report::write_to(out.format, &rep, out.path.as_deref()) {
+        Err(e) if !is_broken_pipe(&e) => return Err(e),
+        _ => {}
+    }
     let reported = findings.iter().filter(|f| f.suppressed.is_none()).count();
+    // Standard error may be closed too; what it would say changes nothing.
+    let mut stderr = io::stderr().lock();
+    let _ = diag::render(&diags.sorted(), &mut stderr);
     if !out.quiet {
         let secs = end.started.elapsed().as_secs_f64();
-        writeln!(stderr, "{}", report::summary(&stats, reported, secs))?;
+        let _ = writeln!(stderr, "{}", report::summary(&stats, reported, secs));
     }
     Ok(if diags.errored() {
         EXIT_ERROR

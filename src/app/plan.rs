@@ -234,7 +234,8 @@ impl Plan {
                 keep_suppressed: common.include_suppressed || common.write_baseline.is_some(),
             },
             policy: Policy {
-                max_size: common.max_file_size,
+                max_size: common.max_file_size.unwrap_or(u64::MAX),
+                max_read: common.max_file_size.unwrap_or(source::DEFAULT_MEMORY_LIMIT),
                 mmap_threshold,
                 binary: common.binary,
             },

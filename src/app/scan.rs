@@ -44,11 +44,17 @@ pub(super) fn run(plan: &Plan, scan: &ScanPlan, started: Instant) -> Result<u8> 
         excludes,
         rebase: roots.rebase,
     };
-    let excluded = walk::walk(&opts, || {
+    let walked = walk::walk(&opts, || {
         let mut worker = stage.worker();
         Box::new(move |event| visit(&mut worker, event))
     });
-    stage.excluded(excluded as u64);
+    stage.excluded(walked.excluded as u64);
+    for problem in walked.unsafe_ignore_files {
+        stage.diags().push(
+            Level::Warning,
+            format!("{problem}: not read; its directory was scanned without ignore rules"),
+        );
+    }
     let end = Ending {
         notes: &loaded.notes,
         report_unused: true,

@@ -6,6 +6,7 @@
 
 pub(crate) mod gitleaks;
 
+use crate::files::{self, Links};
 use crate::rules::{self, RuleSet};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -25,15 +26,17 @@ pub(crate) fn discover(start: &Path) -> Option<PathBuf> {
 pub(crate) fn discover_named(start: &Path, names: &[&str]) -> Option<PathBuf> {
     let start = std::fs::canonicalize(start).ok()?;
     let start = if start.is_dir() { start } else { start.parent()?.to_path_buf() };
-    let in_repo = start.ancestors().any(|d| d.join(".git").exists());
+    let in_repo = start.ancestors().any(files::is_repo_root);
     for dir in start.ancestors() {
         for name in names {
+            // Anything by that name counts, a symlink included: reading it refuses a link, so
+            // a committed link is an error rather than a config silently looked for elsewhere.
             let candidate = dir.join(name);
-            if candidate.is_file() {
+            if std::fs::symlink_metadata(&candidate).is_ok_and(|m| !m.is_dir()) {
                 return Some(candidate);
             }
         }
-        if !in_repo || dir.join(".git").exists() {
+        if !in_repo || files::is_repo_root(dir) {
             return None;
         }
     }
@@ -54,15 +57,18 @@ pub(crate) fn load(
     let mut set = rules::load_builtin().context("built-in rules are broken")?;
     let mut notes = Vec::new();
     let discovered;
-    let files: &[PathBuf] = if !files.is_empty() || no_config {
+    let discovered_only = files.is_empty() && !no_config;
+    let files: &[PathBuf] = if !discovered_only {
         files
     } else {
         discovered = discover_from.and_then(discover).into_iter().collect::<Vec<_>>();
         &discovered
     };
+    // A file the user named may be a symlink; one found next to the scanned content may not.
+    let links = if discovered_only { Links::Refuse } else { Links::Follow };
     for path in files {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{}: cannot read config file", path.display()))?;
+        let text = files::read_text(path, links, files::CONFIG_LIMIT)
+            .map_err(|e| anyhow::anyhow!("{}: cannot read config file: {e}", path.display()))?;
         let file = path.display().to_string();
         let user = if gitleaks::is_gitleaks(&text) {
             let (user, untranslated) = gitleaks::translate(&file, &text)?;

@@ -3,6 +3,7 @@
 //! reported. The file is sorted, has no timestamps or line numbers, and holds no secret.
 
 use super::Usage;
+use crate::files::{self, Links};
 use crate::finding::Finding;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
@@ -59,10 +60,18 @@ impl Baseline {
     /// The file cannot be read or parsed; the message names the file and line.
     pub(crate) fn load(path: &Path, ignore_path: bool) -> Result<Baseline, String> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path)
+        let text = files::read_text(path, Links::Follow, files::CONFIG_LIMIT)
             .map_err(|e| format!("{file}: cannot read baseline: {e}"))?;
-        let parsed: File = toml::from_str(&text).map_err(|e| {
-            let line = e.span().map_or(0, |s| crate::rules::line_of(&text, s.start));
+        Baseline::parse(file, &text, ignore_path)
+    }
+
+    /// Parses baseline `text`, reporting errors against `file`.
+    ///
+    /// # Errors
+    /// The text is not a baseline; the message names the file and line.
+    pub(crate) fn parse(file: String, text: &str, ignore_path: bool) -> Result<Baseline, String> {
+        let parsed: File = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(0, |s| crate::rules::line_of(text, s.start));
             format!("{file}:{line}: {}", e.message().trim_end())
         })?;
         if parsed.version != 1 {
@@ -80,7 +89,7 @@ impl Baseline {
             used: Vec::new(),
         };
         for e in parsed.finding {
-            let line = crate::rules::line_of(&text, e.span().start);
+            let line = crate::rules::line_of(text, e.span().start);
             let e = e.into_inner();
             if e.reason.trim().is_empty() {
                 return Err(format!("{}:{line}: every baseline entry needs a `reason`", b.file));
@@ -151,5 +160,5 @@ pub(crate) fn write(
         finding: entries.into_iter().map(|e| toml::Spanned::new(0..0, e)).collect(),
     };
     let body = toml::to_string(&file).map_err(std::io::Error::other)?;
-    std::fs::write(path, format!("{HEADER}\n{body}"))
+    files::write_replacing(path, |w| write!(w, "{HEADER}\n{body}"))
 }

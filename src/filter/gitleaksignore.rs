@@ -5,6 +5,7 @@
 //! when given), since gitleaks rule ids differ from leakhound's, and `leakhound baseline convert`
 //! turns them into a content baseline.
 
+use crate::files::{self, Links};
 use crate::finding::Finding;
 use std::path::Path;
 
@@ -28,8 +29,14 @@ impl GitleaksIgnore {
     /// The file cannot be read.
     pub(crate) fn load(path: &Path) -> Result<(GitleaksIgnore, Vec<String>), String> {
         let file = path.display().to_string();
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read: {e}"))?;
+        // Found next to the scanned content: a symlink is not followed.
+        let text = files::read_text(path, Links::Refuse, files::CONFIG_LIMIT)
+            .map_err(|e| format!("{file}: cannot read: {e}"))?;
+        Ok(GitleaksIgnore::parse(file, &text))
+    }
+
+    /// Parses `.gitleaksignore` `text`, reporting notes against `file`.
+    pub(crate) fn parse(file: String, text: &str) -> (GitleaksIgnore, Vec<String>) {
         let mut g =
             GitleaksIgnore { file: file.clone(), content: Vec::new(), positional: Vec::new() };
         let mut notes = Vec::new();
@@ -76,7 +83,7 @@ impl GitleaksIgnore {
                 g.positional.len()
             ));
         }
-        Ok((g, notes))
+        (g, notes)
     }
 
     /// Why `f` is ignored, if it is.

@@ -19,7 +19,8 @@ pub(crate) fn added_lines(before: &[u8], after: &[u8]) -> Vec<u32> {
 
 /// The lines `data` adds over its previous version: `before` (the blob at the same path), or,
 /// for a file new at its path, the most similar of `rename_sources` (deleted files). `None` when
-/// the file has no previous version: every line is new.
+/// the file has no previous version: every line is new. Previous versions larger than
+/// `max_size` are not read.
 ///
 /// # Errors
 /// The previous version cannot be read; the message names the object.
@@ -28,12 +29,15 @@ pub(crate) fn added_since(
     before: Option<ObjectId>,
     rename_sources: &[ObjectId],
     data: &[u8],
+    max_size: u64,
 ) -> Result<Option<Vec<u32>>, String> {
     if let Some(before) = before {
-        let old = objects.read_blob(&before)?;
+        let old = objects
+            .read_blob(&before, max_size)
+            .map_err(|e| format!("previous version {before}: {e}"))?;
         return Ok(Some(added_lines(&old, data)));
     }
-    Ok(rename_source(objects, rename_sources, data))
+    Ok(rename_source(objects, rename_sources, data, max_size))
 }
 
 /// The added lines of `data` over the deleted blob it was most likely renamed from: the one it
@@ -43,11 +47,12 @@ fn rename_source(
     objects: &mut Objects<'_>,
     candidates: &[ObjectId],
     data: &[u8],
+    max_size: u64,
 ) -> Option<Vec<u32>> {
     let lines = data.lines().count().max(1);
     let mut best: Option<Vec<u32>> = None;
     for id in candidates {
-        let Ok(old) = objects.read_blob(id) else { continue };
+        let Ok(old) = objects.read_blob(id, max_size) else { continue };
         let added = added_lines(&old, data);
         if added.len() * 2 <= lines && best.as_ref().is_none_or(|b| added.len() < b.len()) {
             best = Some(added);

@@ -4,7 +4,7 @@
 //! (`super::sweep`) scans only what each delta changed.
 
 use super::delta::{apply_delta_into, delta_result_size, CopyRun};
-use super::odb::{inflate, Packs, MAX_CHAIN};
+use super::odb::{check_size, inflate, Packs, MAX_CHAIN};
 use gix::hash::oid;
 use gix::odb::pack::data::entry::Header;
 
@@ -203,7 +203,10 @@ impl BlobForest<'_> {
                 .data
                 .entry(at)
                 .map_err(|e| format!("entry at {at}: {e:#}"))
-                .and_then(|entry| inflate(pack, &entry, &mut w.inflate, &mut w.delta))
+                .and_then(|entry| {
+                    check_size(&entry, max_size).map_err(|e| e.to_string())?;
+                    inflate(pack, &entry, &mut w.inflate, &mut w.delta)
+                })
                 .and_then(|()| match delta_result_size(&w.delta)? {
                     size if size > max_size => Err(format!("{size} bytes, over the size limit")),
                     _ => apply_delta_into(&top.data, &w.delta, &mut out, Some(&mut w.copies)),

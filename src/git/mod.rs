@@ -13,10 +13,11 @@ pub(crate) mod odb;
 pub(crate) mod sweep;
 pub(crate) mod walk;
 
+use crate::files::{self, Links};
 use crate::provenance::{rfc3339, Commit};
 use gix::ObjectId;
 use odb::{Objects, Packs};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Largest object decoded; a corrupt size field must not allocate the machine away.
 pub(crate) const MAX_OBJECT: u64 = 4 << 30;
@@ -53,11 +54,83 @@ pub(crate) struct Repo {
 /// `path` is not inside a git repository, or the repository cannot be read.
 pub(crate) fn open(path: &Path) -> Result<Repo, GitError> {
     let ctx = || path.display().to_string();
+    check_metadata(path)?;
     let repo = gix::discover(path).map_err(|e| err(ctx(), format!("not a git repository: {e}")))?;
     let shallow = repo.is_shallow().map_err(|e| err(ctx(), e))?;
     let workdir = Some(repo.workdir().unwrap_or_else(|| repo.git_dir()).to_path_buf());
     let packs = Packs::open(&repo);
     Ok(Repo { handle: repo.into_sync(), packs, shallow, workdir })
+}
+
+/// The files of a git directory that gix reads whole, with the most each may hold. A
+/// repository may come from anywhere (a tarball, a CI cache): a `shallow` or `packed-refs` that
+/// is a symlink to `/dev/zero` or a FIFO must be an error naming it, not a read that never ends.
+const METADATA: [(&str, u64); 11] = [
+    ("HEAD", 1 << 20),
+    ("config", 64 << 20),
+    ("commondir", 1 << 20),
+    ("shallow", 256 << 20),
+    ("packed-refs", 4 << 30),
+    ("index", 16 << 30),
+    ("objects/info/alternates", 1 << 20),
+    ("info/exclude", 64 << 20),
+    ("FETCH_HEAD", 256 << 20),
+    ("ORIG_HEAD", 1 << 20),
+    ("MERGE_HEAD", 1 << 20),
+];
+
+/// Checks the metadata of the repository containing `path` before gix reads it: regular files
+/// only (a symlink to one is followed), each within its size (see [`METADATA`]), loose refs
+/// included.
+///
+/// # Errors
+/// The first file that is not, named.
+fn check_metadata(path: &Path) -> Result<(), GitError> {
+    let Some(git_dir) = find_git_dir(path) else { return Ok(()) };
+    let checked = |file: &Path, limit: u64| match files::check(file, Links::Follow, limit) {
+        Ok(()) => Ok(()),
+        Err(why) => Err(err(file.display().to_string(), why)),
+    };
+    for (name, limit) in METADATA {
+        let file = git_dir.join(name);
+        if files::exists_no_follow(&file) {
+            checked(&file, limit)?;
+        }
+    }
+    let mut dirs = vec![git_dir.join("refs")];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let file = entry.path();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => dirs.push(file),
+                _ => checked(&file, 1 << 20)?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The git directory of the repository containing `path`, as git finds it: the nearest `.git`
+/// directory or `gitdir:` file above it, or `path` itself when it is a bare repository.
+fn find_git_dir(path: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(path).ok()?;
+    for dir in start.ancestors() {
+        let dot_git = dir.join(".git");
+        match std::fs::symlink_metadata(&dot_git) {
+            Ok(m) if m.is_dir() => return Some(dot_git),
+            Ok(_) => {
+                let text = files::read_text(&dot_git, Links::Follow, 4096).ok()?;
+                let gitdir = text.lines().next()?.strip_prefix("gitdir: ")?;
+                return Some(dir.join(gitdir));
+            }
+            Err(_) => {}
+        }
+        if dir.join("HEAD").is_file() && dir.join("objects").is_dir() {
+            return Some(dir.to_path_buf());
+        }
+    }
+    None
 }
 
 /// Decoded objects each reader keeps: a delta chain's rebuilt bases, so that the next version

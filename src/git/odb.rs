@@ -12,7 +12,7 @@
 //! Shared by the walks (trees, commits) and the blob scans: [`Packs`] is opened once and shared
 //! read-only; each thread owns an [`Objects`] reader with its own cache.
 
-use super::delta::apply_delta;
+use super::delta::{apply_delta, delta_result_size};
 use super::MAX_OBJECT;
 use gix::hash::oid;
 use gix::objs::Kind;
@@ -29,6 +29,35 @@ pub(super) const MAX_CHAIN: usize = 10_000;
 
 /// A decoded object's bytes, shared with the cache.
 pub(crate) type Data = Arc<Vec<u8>>;
+
+/// Why an object was not read.
+#[derive(Debug)]
+pub(crate) enum ReadError {
+    /// The object (or a delta base it is built from) declares more bytes than the limit; it was
+    /// not inflated.
+    TooLarge(u64),
+    /// Missing or corrupt; the message names the object.
+    Failed(String),
+}
+
+impl From<String> for ReadError {
+    fn from(message: String) -> ReadError {
+        ReadError::Failed(message)
+    }
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::TooLarge(size) => write!(f, "{size} bytes, over the size limit"),
+            ReadError::Failed(message) => f.write_str(message),
+        }
+    }
+}
+
+/// Deflate expands at most about 1032 to 1: an entry that declares more than this many times
+/// the bytes left in its pack is corrupt, whatever its header says, and is not allocated for.
+const MAX_RATIO: u64 = 1100;
 
 pub(super) struct Pack {
     pub(super) index: pack::index::File,
@@ -129,12 +158,18 @@ impl<'r> Objects<'r> {
         &self.repo
     }
 
-    /// Reads blob `id`.
+    /// Reads blob `id` if it is at most `max_size` bytes. The size is checked against what the
+    /// object's headers declare before anything is inflated: a crafted delta that claims a
+    /// 4 GiB result costs nothing.
     ///
     /// # Errors
-    /// The object is missing, corrupt or not a blob; the message names the object.
-    pub(crate) fn read_blob(&mut self, id: &oid) -> Result<Data, String> {
-        self.read_as(id, Kind::Blob)
+    /// Too large, or missing, corrupt or not a blob (the message names the object).
+    pub(crate) fn read_blob(&mut self, id: &oid, max_size: u64) -> Result<Data, ReadError> {
+        let (found, data) = self.read_nested(id, 0, max_size)?;
+        if found != Kind::Blob {
+            return Err(format!("object {id}: expected a blob, found a {found}").into());
+        }
+        Ok(data)
     }
 
     /// Reads object `id`, which must be of `kind`.
@@ -149,25 +184,37 @@ impl<'r> Objects<'r> {
         Ok(data)
     }
 
-    /// Reads object `id`.
+    /// Reads object `id` (up to [`MAX_OBJECT`] bytes).
     ///
     /// # Errors
-    /// The object is missing or corrupt; the message names the object.
+    /// The object is missing, corrupt or too large; the message names the object.
     pub(crate) fn read(&mut self, id: &oid) -> Result<(Kind, Data), String> {
-        self.read_nested(id, 0)
+        self.read_nested(id, 0, MAX_OBJECT).map_err(|e| match e {
+            ReadError::TooLarge(size) => format!("object {id}: {size} bytes is too large"),
+            ReadError::Failed(message) => message,
+        })
     }
 
-    /// [`Objects::read`] as the base of a delta chain already `depth` deltas long: deltas whose
-    /// bases lie in other packs must not recurse for ever on a crafted repository.
-    fn read_nested(&mut self, id: &oid, depth: usize) -> Result<(Kind, Data), String> {
+    /// Reads object `id`, at most `limit` bytes, as the base of a delta chain already `depth`
+    /// deltas long: deltas whose bases lie in other packs must not recurse for ever on a
+    /// crafted repository.
+    fn read_nested(
+        &mut self,
+        id: &oid,
+        depth: usize,
+        limit: u64,
+    ) -> Result<(Kind, Data), ReadError> {
         if depth > MAX_CHAIN {
-            return Err(format!("object {id}: delta chain longer than {MAX_CHAIN}"));
+            return Err(format!("object {id}: delta chain longer than {MAX_CHAIN}").into());
         }
         match self.packs.locate(id) {
-            Some((pi, offset)) => self
-                .decode(pi, offset, depth)
-                .map_err(|e| format!("object {id}: {e} (in {})", self.pack_name(pi))),
-            None => self.read_elsewhere(id),
+            Some((pi, offset)) => self.decode(pi, offset, depth, limit).map_err(|e| match e {
+                ReadError::Failed(e) => {
+                    ReadError::Failed(format!("object {id}: {e} (in {})", self.pack_name(pi)))
+                }
+                too_large => too_large,
+            }),
+            None => self.read_elsewhere(id, limit),
         }
     }
 
@@ -175,23 +222,37 @@ impl<'r> Objects<'r> {
         self.packs.packs[pi].data.path().display().to_string()
     }
 
-    /// Loose objects and objects in packs gix knows but [`Packs`] could not map.
-    fn read_elsewhere(&mut self, id: &oid) -> Result<(Kind, Data), String> {
-        use gix::objs::Find;
+    /// Loose objects and objects in packs gix knows but [`Packs`] could not map. The header is
+    /// read first (gix inflates only its first bytes), so an object over `limit` is never read.
+    fn read_elsewhere(&mut self, id: &oid, limit: u64) -> Result<(Kind, Data), ReadError> {
+        use gix::objs::{Find, FindHeader};
         if id == ObjectId::empty_tree(id.kind()) {
             // Git knows the empty tree without storing it (HEAD of an empty repository).
             return Ok((Kind::Tree, Arc::new(Vec::new())));
         }
+        match self.repo.objects.try_header(id) {
+            Ok(Some(h)) if h.size > limit => return Err(ReadError::TooLarge(h.size)),
+            Ok(Some(_)) => {}
+            Ok(None) => return Err(format!("object {id}: not found").into()),
+            Err(e) => return Err(format!("object {id}: {e:#}").into()),
+        }
         match self.repo.objects.try_find(id, &mut self.loose) {
             Ok(Some(o)) => Ok((o.kind, Arc::new(o.data.to_vec()))),
-            Ok(None) => Err(format!("object {id}: not found")),
-            Err(e) => Err(format!("object {id}: {e:#}")),
+            Ok(None) => Err(format!("object {id}: not found").into()),
+            Err(e) => Err(format!("object {id}: {e:#}").into()),
         }
     }
 
     /// Decodes the entry at `offset` of pack `pi`: follows its delta chain to a cached or whole
-    /// object, then applies the deltas back down, caching each object rebuilt on the way.
-    fn decode(&mut self, pi: usize, offset: u64, depth: usize) -> Result<(Kind, Data), String> {
+    /// object, then applies the deltas back down, caching each object rebuilt on the way. No
+    /// object on the chain may exceed `limit` bytes; each is checked before it is inflated.
+    fn decode(
+        &mut self,
+        pi: usize,
+        offset: u64,
+        depth: usize,
+        limit: u64,
+    ) -> Result<(Kind, Data), ReadError> {
         let pack = &self.packs.packs[pi];
         let mut chain = std::mem::take(&mut self.chain);
         chain.clear();
@@ -201,9 +262,10 @@ impl<'r> Objects<'r> {
                 break hit.clone();
             }
             if depth + chain.len() > MAX_CHAIN {
-                return Err(format!("delta chain longer than {MAX_CHAIN}"));
+                return Err(format!("delta chain longer than {MAX_CHAIN}").into());
             }
             let entry = pack.data.entry(at).map_err(|e| format!("entry at {at}: {e:#}"))?;
+            check_size(&entry, limit)?;
             match entry.header {
                 Header::OfsDelta { base_distance } => {
                     at = entry
@@ -216,7 +278,7 @@ impl<'r> Objects<'r> {
                     match pack.index.lookup(base_id) {
                         Some(i) => at = pack.index.pack_offset_at_index(i),
                         // A base outside this pack: read it whole, wherever it is.
-                        None => break self.read_nested(&base_id, depth + chain.len())?,
+                        None => break self.read_nested(&base_id, depth + chain.len(), limit)?,
                     }
                 }
                 header => {
@@ -233,6 +295,10 @@ impl<'r> Objects<'r> {
         let mut delta = std::mem::take(&mut self.delta);
         while let Some(entry) = chain.pop() {
             self.inflate_into(pi, &entry, &mut delta)?;
+            let size = delta_result_size(&delta)?;
+            if size > limit {
+                return Err(ReadError::TooLarge(size));
+            }
             let rebuilt = Arc::new(apply_delta(&data, &delta)?);
             let _ = self.cache.put_with_weight((pi, entry.pack_offset()), (kind, rebuilt.clone()));
             data = rebuilt;
@@ -252,7 +318,27 @@ impl<'r> Objects<'r> {
     }
 }
 
-/// Inflates a pack entry (a whole object or a delta's instructions) into `out`.
+/// Whether pack entry `entry` can hold an object of at most `limit` bytes, from its header
+/// alone: a whole object declares its size; a delta's instructions take at most 8 bytes per byte
+/// they produce (a one-byte copy), so a delta longer than that cannot build an object within
+/// the limit. (The size a delta builds is in its own header, checked once it is inflated.)
+pub(super) fn check_size(entry: &pack::data::Entry, limit: u64) -> Result<(), ReadError> {
+    let declared = entry.decompressed_size;
+    let bound = match entry.header {
+        Header::OfsDelta { .. } | Header::RefDelta { .. } => {
+            limit.saturating_mul(8).saturating_add(64)
+        }
+        _ => limit,
+    };
+    if declared > bound {
+        return Err(ReadError::TooLarge(declared));
+    }
+    Ok(())
+}
+
+/// Inflates a pack entry (a whole object or a delta's instructions) into `out`. The entry's
+/// declared size is checked against what the rest of the pack could inflate to before anything
+/// is allocated for it.
 pub(super) fn inflate(
     pack: &Pack,
     entry: &pack::data::Entry,
@@ -260,8 +346,14 @@ pub(super) fn inflate(
     out: &mut Vec<u8>,
 ) -> Result<(), String> {
     let at = entry.pack_offset();
-    if entry.decompressed_size > MAX_OBJECT {
-        return Err(format!("entry at {at}: {} bytes is too large", entry.decompressed_size));
+    let left = (pack.data.pack_end() as u64).saturating_sub(entry.data_offset);
+    if entry.decompressed_size > MAX_OBJECT
+        || entry.decompressed_size > left.saturating_mul(MAX_RATIO).saturating_add(1024)
+    {
+        return Err(format!(
+            "entry at {at}: declares {} bytes, more than its compressed data can hold",
+            entry.decompressed_size
+        ));
     }
     out.clear();
     out.resize(entry.decompressed_size as usize, 0);

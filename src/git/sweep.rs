@@ -70,7 +70,7 @@ pub(crate) fn pack_pass(
                 forest.walk(
                     tree,
                     walker,
-                    policy.max_size,
+                    policy.max_read.min(policy.max_size),
                     |blob| {
                         scanned(blob.data.len() as u64);
                         let (state, carried) =
@@ -111,7 +111,7 @@ fn scan_delta(
     let data = blob.data;
     match policy.skip(data) {
         Some(Skip::Binary) => return (PackState::Binary, None),
-        Some(Skip::TooLarge(_)) => return (PackState::Failed, None),
+        Some(Skip::TooLarge { .. }) => return (PackState::Failed, None),
         None => {}
     }
     let mut hits = Vec::new();

@@ -2,11 +2,12 @@
 //! included (`.env`, `.npmrc`), `.git/` and default exclusions pruned, symlinks not followed
 //! unless asked.
 
+use crate::files::{self, Links};
 use globset::GlobSet;
 use ignore::{WalkBuilder, WalkState};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// What to walk and how.
 #[derive(Clone, Debug)]
@@ -63,7 +64,18 @@ pub(crate) struct Roots {
 pub(crate) fn resolve_roots(paths: &[PathBuf]) -> Roots {
     let mut out =
         Roots { roots: Vec::new(), rebase: Vec::new(), srcroot: None, missing: Vec::new() };
-    for r in paths {
+    // Each file is scanned once however the roots overlap (`scan t t/a.env t`): a root that
+    // another root names again, or that lies inside another root's directory, is dropped.
+    let canonical: Vec<Option<PathBuf>> =
+        paths.iter().map(|p| std::fs::canonicalize(p).ok()).collect();
+    let covered = |i: usize, c: &Path| {
+        canonical.iter().enumerate().any(|(j, other)| {
+            other
+                .as_deref()
+                .is_some_and(|o| (o == c && j < i) || (o != c && c.starts_with(o) && o.is_dir()))
+        })
+    };
+    for (i, r) in paths.iter().enumerate() {
         let meta = match std::fs::symlink_metadata(r) {
             Ok(m) => m,
             Err(e) => {
@@ -71,6 +83,9 @@ pub(crate) fn resolve_roots(paths: &[PathBuf]) -> Roots {
                 continue;
             }
         };
+        if canonical[i].as_deref().is_some_and(|c| covered(i, c)) {
+            continue;
+        }
         // A trailing slash makes the walk enter a linked directory.
         let root = if meta.is_symlink() && std::fs::metadata(r).is_ok_and(|m| m.is_dir()) {
             let mut s = r.clone().into_os_string();
@@ -92,7 +107,7 @@ pub(crate) fn resolve_roots(paths: &[PathBuf]) -> Roots {
 /// the work tree (see [`WalkOptions::rebase`]). `None` outside a repository.
 fn repo_relative(root: &Path) -> Option<(PathBuf, String, PathBuf)> {
     let canonical = std::fs::canonicalize(root).ok()?;
-    let top = canonical.ancestors().find(|d| d.join(".git").exists())?;
+    let top = canonical.ancestors().find(|d| files::is_repo_root(d))?;
     let rel = canonical.strip_prefix(top).ok()?;
     Some((root.to_path_buf(), display_path(rel), top.to_path_buf()))
 }
@@ -129,19 +144,141 @@ pub(crate) fn display_path(path: &Path) -> String {
     }
 }
 
-/// Walks `opts.roots` on `opts.threads` threads. `make_visitor` is called once per thread;
-/// the visitor it returns gets every [`Event`] of that thread. Returns the number of paths pruned
-/// by the default exclusions.
-pub(crate) fn walk<'s, F>(opts: &WalkOptions, mut make_visitor: F) -> usize
+/// What a walk found besides files.
+#[derive(Debug, Default)]
+pub(crate) struct WalkOutcome {
+    /// Paths pruned by the default exclusions.
+    pub(crate) excluded: usize,
+    /// Ignore files that could not be read safely (a symlink, a FIFO, a device, an absurd
+    /// size), each with why: their directory was walked without ignore rules instead.
+    pub(crate) unsafe_ignore_files: Vec<String>,
+}
+
+/// Walks `opts.roots` on `opts.threads` threads. `make_visitor` is called once per thread and
+/// walk; the visitor it returns gets every [`Event`] of that thread.
+///
+/// The `ignore` crate reads `.gitignore`, `.ignore` and `.git/info/exclude` files as it enters
+/// each directory, without a bound: a committed `.gitignore` that is a symlink to `/dev/zero`
+/// would exhaust memory, a FIFO would hang the walk. So each directory's ignore files are
+/// checked first (regular files only, no symlinks, size-capped); a directory whose files fail
+/// is pruned from the walk and walked again afterwards without ignore rules, which scans more,
+/// never less.
+pub(crate) fn walk<'s, F>(opts: &WalkOptions, mut make_visitor: F) -> WalkOutcome
 where
     F: FnMut() -> Box<dyn FnMut(Event) + Send + 's>,
 {
-    let Some((first, rest)) = opts.roots.split_first() else { return 0 };
+    let mut outcome = WalkOutcome::default();
+    let unsafe_found: Pruned = Arc::new(Mutex::new(Vec::new()));
+    let mut plain = Vec::new();
+    let mut guarded = Vec::new();
+    for root in &opts.roots {
+        match (!opts.no_ignore).then(|| root_ignore_problem(root)).flatten() {
+            Some(problem) => {
+                outcome.unsafe_ignore_files.push(problem);
+                plain.push(root.clone());
+            }
+            None => guarded.push(root.clone()),
+        }
+    }
+    let respect = !opts.no_ignore;
+    let found = respect.then_some(&unsafe_found);
+    outcome.excluded += walk_roots(opts, &guarded, respect, found, &mut make_visitor);
+    let pruned: Vec<(PathBuf, String)> =
+        std::mem::take(&mut *unsafe_found.lock().unwrap_or_else(|e| e.into_inner()));
+    for (dir, problem) in pruned {
+        outcome.unsafe_ignore_files.push(problem);
+        plain.push(dir);
+    }
+    outcome.excluded += walk_roots(opts, &plain, false, None, &mut make_visitor);
+    outcome.unsafe_ignore_files.sort();
+    outcome
+}
+
+/// Directories pruned for their unsafe ignore files, with why.
+type Pruned = Arc<Mutex<Vec<(PathBuf, String)>>>;
+
+/// Ignore files the walk reads in a directory when ignore rules are on.
+const IGNORE_FILES: [&str; 2] = [".gitignore", ".ignore"];
+
+/// Why the ignore files `dir` holds cannot be read safely, if they cannot: `.gitignore` and
+/// `.ignore` must be regular files (git does not follow a symlinked `.gitignore` either), and so
+/// must what a `.git` entry leads to (a `.git` file's `gitdir`, its `commondir`, `info/exclude`).
+fn ignore_problem(dir: &Path) -> Option<String> {
+    let refuse = |p: &Path, links: Links| {
+        files::check(p, links, files::CONFIG_LIMIT)
+            .err()
+            .map(|why| format!("{}: {why}", p.display()))
+    };
+    for name in IGNORE_FILES {
+        let p = dir.join(name);
+        if files::exists_no_follow(&p) {
+            if let Some(problem) = refuse(&p, Links::Refuse) {
+                return Some(problem);
+            }
+        }
+    }
+    let dot_git = dir.join(".git");
+    let common = match std::fs::symlink_metadata(&dot_git) {
+        Ok(m) if m.is_dir() => dot_git,
+        Ok(_) => {
+            // A worktree or submodule link: `gitdir: <dir>`, whose `commondir` names the
+            // repository whose `info/exclude` applies.
+            let text = match files::read_text(&dot_git, Links::Refuse, 4096) {
+                Ok(text) => text,
+                Err(why) => return Some(format!("{}: {why}", dot_git.display())),
+            };
+            let gitdir = text.lines().next().and_then(|l| l.strip_prefix("gitdir: "))?;
+            let gitdir = PathBuf::from(gitdir);
+            let commondir = gitdir.join("commondir");
+            if !files::exists_no_follow(&commondir) {
+                return None;
+            }
+            match files::read_text(&commondir, Links::Follow, 4096) {
+                Ok(text) => {
+                    let line = text.lines().next().unwrap_or_default();
+                    if line.starts_with('.') {
+                        gitdir.join(line)
+                    } else {
+                        PathBuf::from(line)
+                    }
+                }
+                Err(why) => return Some(format!("{}: {why}", commondir.display())),
+            }
+        }
+        Err(_) => return None,
+    };
+    let exclude = common.join("info/exclude");
+    if files::exists_no_follow(&exclude) {
+        return refuse(&exclude, Links::Follow);
+    }
+    None
+}
+
+/// [`ignore_problem`] for a root and every directory above it (whose ignore files the walk
+/// reads too).
+fn root_ignore_problem(root: &Path) -> Option<String> {
+    let canonical = std::fs::canonicalize(root).ok()?;
+    let dir = if canonical.is_dir() { canonical.as_path() } else { canonical.parent()? };
+    dir.ancestors().find_map(ignore_problem)
+}
+
+/// One walk of `roots`. With `respect`, ignore rules apply, and directories whose ignore files
+/// are unsafe are pruned and listed in `unsafe_found`.
+fn walk_roots<'s, F>(
+    opts: &WalkOptions,
+    roots: &[PathBuf],
+    respect: bool,
+    unsafe_found: Option<&Pruned>,
+    make_visitor: &mut F,
+) -> usize
+where
+    F: FnMut() -> Box<dyn FnMut(Event) + Send + 's>,
+{
+    let Some((first, rest)) = roots.split_first() else { return 0 };
     let mut b = WalkBuilder::new(first);
     for r in rest {
         b.add(r);
     }
-    let respect = !opts.no_ignore;
     b.threads(opts.threads)
         .hidden(false)
         .ignore(respect)
@@ -156,6 +293,7 @@ where
         let excluded = excluded.clone();
         let excludes = opts.excludes.clone();
         let opts_for_filter = opts.clone();
+        let unsafe_found = unsafe_found.cloned();
         b.filter_entry(move |e| {
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
             if is_dir && e.file_name() == ".git" {
@@ -171,6 +309,13 @@ where
                 let probe = if is_dir { format!("{display}/_") } else { display };
                 if ex.is_match(&probe) {
                     excluded.fetch_add(1, Ordering::Relaxed);
+                    return false;
+                }
+            }
+            if let (true, Some(found)) = (is_dir, &unsafe_found) {
+                if let Some(problem) = ignore_problem(e.path()) {
+                    let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
+                    found.push((e.path().to_path_buf(), problem));
                     return false;
                 }
             }

@@ -1,6 +1,7 @@
 //! Human-readable report: one block per finding.
 
 use super::Report;
+use crate::diag::escape as clean;
 use std::io::{self, Write};
 
 struct Paint {
@@ -17,14 +18,6 @@ impl Paint {
     }
 }
 
-/// Replaces control characters (a path or a commit author could carry terminal escapes that
-/// rewrite a CI log) with `\u{..}` escapes.
-fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() })
-        .collect()
-}
-
 pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let p = Paint { on: report.color };
     for f in report.findings {
@@ -39,9 +32,15 @@ pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
         let commit = f.provenance.commit();
         let location = match commit {
             Some(c) => {
-                format!("{}:{}:{}:{}", &c.id[..c.id.len().min(12)], f.path(), f.line, f.column)
+                format!(
+                    "{}:{}:{}:{}",
+                    &c.id[..c.id.len().min(12)],
+                    clean(f.path()),
+                    f.line,
+                    f.column
+                )
             }
-            None => format!("{}:{}:{}", f.path(), f.line, f.column),
+            None => format!("{}:{}:{}", clean(f.path()), f.line, f.column),
         };
         writeln!(out, "  {}", p.wrap("36", &location))?;
         if let Some(c) = commit {
@@ -66,7 +65,7 @@ pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
         writeln!(out, "  secret:      {}{checksum}", p.wrap("33", &clean(&f.secret)))?;
         writeln!(out, "  fingerprint: {}", f.fingerprint)?;
         if let Some(s) = &f.suppressed {
-            writeln!(out, "  suppressed:  {} ({})", s.kind.as_str(), s.justification)?;
+            writeln!(out, "  suppressed:  {} ({})", s.kind.as_str(), clean(&s.justification))?;
         }
         writeln!(out)?;
     }

@@ -71,14 +71,9 @@ pub(crate) fn write_to(
     output: Option<&Path>,
 ) -> anyhow::Result<()> {
     match output {
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("cannot create report file {}", path.display()))?;
-            let mut w = io::BufWriter::new(file);
-            write(format, report, &mut w)
-                .and_then(|()| w.flush())
-                .with_context(|| format!("cannot write report file {}", path.display()))
-        }
+        // Replaces whatever is at `path`, a symlink included, instead of writing through it.
+        Some(path) => crate::files::write_replacing(path, |w| write(format, report, w))
+            .with_context(|| format!("cannot write report file {}", path.display())),
         None => {
             let mut w = io::BufWriter::new(io::stdout().lock());
             Ok(write(format, report, &mut w).and_then(|()| w.flush())?)

@@ -110,11 +110,13 @@ pub fn load_builtin() -> Result<RuleSet, RuleError> {
 /// problem; the error names the file, the rule and the line.
 pub fn load_file(path: &Path) -> Result<RuleSet, RuleError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| RuleError {
-        file: file.clone(),
-        line: 0,
-        message: format!("cannot read rule file: {e}"),
-    })?;
+    let text =
+        crate::files::read_text(path, crate::files::Links::Follow, crate::files::CONFIG_LIMIT)
+            .map_err(|e| RuleError {
+                file: file.clone(),
+                line: 0,
+                message: format!("cannot read rule file: {e}"),
+            })?;
     let set = load_str(&file, &text)?;
     check_unique(&set.rules)?;
     Ok(set)

@@ -9,14 +9,22 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
-/// Bytes sniffed for a NUL to call a file binary, as git and ripgrep do.
+/// Bytes looked at to call content binary, as git and ripgrep do.
 const BINARY_SNIFF: usize = 8192;
 
-/// How files are turned into bytes.
+/// What is held in memory by default: standard input and git blobs (which must be inflated)
+/// larger than this are skipped, and reported, unless `--max-file-size` says otherwise. Files
+/// on disk are memory-mapped, so their size costs no heap and they have no limit by default.
+pub const DEFAULT_MEMORY_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// How inputs are turned into bytes.
 #[derive(Clone, Copy, Debug)]
 pub struct Policy {
-    /// Files larger than this are skipped.
+    /// Inputs larger than this are skipped (`--max-file-size`; `u64::MAX`: no limit).
     pub max_size: u64,
+    /// Inputs read into memory rather than mapped (standard input, git blobs, files with
+    /// `--no-mmap`) larger than this are skipped.
+    pub max_read: u64,
     /// Files at least this large are memory-mapped; `None` never maps.
     pub mmap_threshold: Option<u64>,
     /// Scan files that look binary.
@@ -30,7 +38,8 @@ pub const DEFAULT_MMAP_THRESHOLD: u64 = 4 * 1024 * 1024;
 impl Default for Policy {
     fn default() -> Policy {
         Policy {
-            max_size: 64 * 1024 * 1024,
+            max_size: u64::MAX,
+            max_read: DEFAULT_MEMORY_LIMIT,
             mmap_threshold: Some(DEFAULT_MMAP_THRESHOLD),
             binary: false,
         }
@@ -40,8 +49,10 @@ impl Default for Policy {
 impl Policy {
     /// Why bytes already in memory (standard input, a git blob) are not scanned, if they are not.
     pub fn skip(&self, bytes: &[u8]) -> Option<Skip> {
-        if bytes.len() as u64 > self.max_size {
-            Some(Skip::TooLarge(bytes.len() as u64))
+        let size = bytes.len() as u64;
+        let limit = self.max_read.min(self.max_size);
+        if size > limit {
+            Some(Skip::TooLarge { size, limit })
         } else if !self.binary && looks_binary(bytes) {
             Some(Skip::Binary)
         } else {
@@ -50,49 +61,136 @@ impl Policy {
     }
 }
 
-/// Why a file was not scanned.
+/// Why an input was not scanned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Skip {
-    /// Larger than [`Policy::max_size`]; carries the size.
-    TooLarge(u64),
-    /// Contains a NUL byte near its start.
+    /// Larger than the limit that applies to it.
+    TooLarge {
+        /// Its size (for standard input: at least this).
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Binary content: a known binary format, or mostly bytes that are not text.
     Binary,
 }
 
 /// The bytes of one input.
 pub enum Content<'a> {
-    /// Read into a worker's buffer (or standard input).
-    Borrowed(&'a [u8]),
+    /// Read into a worker's buffer (or already in memory).
+    Borrowed {
+        /// The bytes.
+        bytes: &'a [u8],
+        /// The file shrank while it was being read: fewer bytes than its size said.
+        truncated: bool,
+    },
     /// A guarded memory mapping.
     Mapped(mmap::GuardedMmap),
+}
+
+impl<'a> Content<'a> {
+    /// Bytes that are all there is.
+    pub fn whole(bytes: &'a [u8]) -> Content<'a> {
+        Content::Borrowed { bytes, truncated: false }
+    }
 }
 
 impl Content<'_> {
     /// The bytes.
     pub fn bytes(&self) -> &[u8] {
         match self {
-            Content::Borrowed(b) => b,
+            Content::Borrowed { bytes, .. } => bytes,
             Content::Mapped(m) => m.bytes(),
         }
     }
 
-    /// For a mapping, whether the file shrank while it was being read, so that part of the
-    /// content read as zeros instead of crashing the process.
+    /// Whether the file shrank while it was being read, so that its end was not scanned (a
+    /// mapping reads the missing part as zeros instead of crashing the process).
     pub fn truncated(&self) -> bool {
         match self {
-            Content::Borrowed(_) => false,
+            Content::Borrowed { truncated, .. } => *truncated,
             Content::Mapped(m) => m.truncated(),
         }
     }
 }
 
-/// Whether `bytes` look binary.
+/// Magic numbers of binary formats, at offset 0. A known format is binary even where it holds
+/// little but text-like bytes.
+const MAGIC: &[&[u8]] = &[
+    b"\x7fELF",          // ELF executables and libraries
+    b"MZ",               // Windows PE
+    b"\xfe\xed\xfa\xce", // Mach-O
+    b"\xfe\xed\xfa\xcf",
+    b"\xcf\xfa\xed\xfe",
+    b"\xce\xfa\xed\xfe",
+    b"\xca\xfe\xba\xbe", // Mach-O universal, Java class
+    b"\0asm",            // WebAssembly
+    b"\x89PNG",
+    b"\xff\xd8\xff", // JPEG
+    b"GIF8",
+    b"II*\0", // TIFF
+    b"MM\0*",
+    b"RIFF", // WAV, AVI, WebP
+    b"OggS",
+    b"fLaC",
+    b"ID3",            // MP3
+    b"\0\0\0\x18ftyp", // MP4
+    b"\0\0\0\x20ftyp",
+    b"\0\x01\0\0", // TrueType
+    b"OTTO",
+    b"wOFF",
+    b"wOF2",
+    b"SQLite format 3\0",
+    b"\x1f\x8b", // gzip
+    b"BZh",
+    b"\xfd7zXZ\0",
+    b"\x28\xb5\x2f\xfd", // zstd
+    b"7z\xbc\xaf\x27\x1c",
+    b"PK\x03\x04", // zip, jar, docx
+    b"%PDF",
+];
+
+/// Whether `bytes` look binary. Only content with a NUL byte in its first 8 KiB can be: text
+/// may hold a stray NUL (a file whose first line is one must still be scanned), so a NUL alone
+/// decides nothing. Binary is a known format's magic number, or a head of which more than 30%
+/// are bytes that text does not use (NUL and other control characters).
 pub fn looks_binary(bytes: &[u8]) -> bool {
-    memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF)]).is_some()
+    let head = &bytes[..bytes.len().min(BINARY_SNIFF)];
+    if memchr::memchr(0, head).is_none() || utf16_without_bom(head) {
+        return false;
+    }
+    if MAGIC.iter().any(|m| head.starts_with(m)) {
+        return true;
+    }
+    let control = head
+        .iter()
+        .filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b)) || b == 0x7f)
+        .count();
+    control * 10 > head.len() * 3
 }
 
-/// Reads standard input into `buf`, at most one byte past the size limit, and returns its bytes
-/// or why they are skipped: standard input gets the same size and binary policy as files.
+/// Whether `head` looks like ASCII-range text in UTF-16 (either byte order) without a byte
+/// order mark: a NUL in every other byte, and text in the others. Such content is not binary.
+fn utf16_without_bom(head: &[u8]) -> bool {
+    let pairs = head.len() / 2;
+    if pairs < 4 {
+        return false;
+    }
+    let nul_at = |parity: usize| head.iter().skip(parity).step_by(2).filter(|&&b| b == 0).count();
+    let text_at = |parity: usize| {
+        head.iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b.is_ascii_graphic() || b.is_ascii_whitespace())
+            .count()
+    };
+    // Little-endian: NULs at odd offsets; big-endian: at even ones.
+    (nul_at(1) * 10 >= pairs * 9 && text_at(0) * 10 >= pairs * 9)
+        || (nul_at(0) * 10 >= pairs * 9 && text_at(1) * 10 >= pairs * 9)
+}
+
+/// Reads standard input into `buf`, at most one byte past the in-memory limit, and returns its
+/// bytes or why they are skipped: standard input gets the same size and binary policy as files.
 ///
 /// # Errors
 /// Standard input cannot be read.
@@ -101,10 +199,11 @@ pub fn read_stdin<'a>(
     buf: &'a mut Vec<u8>,
 ) -> io::Result<Result<Content<'a>, Skip>> {
     buf.clear();
-    io::stdin().lock().take(policy.max_size.saturating_add(1)).read_to_end(buf)?;
+    let limit = policy.max_read.min(policy.max_size);
+    io::stdin().lock().take(limit.saturating_add(1)).read_to_end(buf)?;
     Ok(match policy.skip(buf) {
         Some(skip) => Err(skip),
-        None => Ok(Content::Borrowed(buf)),
+        None => Ok(Content::whole(buf)),
     })
 }
 
@@ -120,7 +219,7 @@ pub fn load<'a>(
     let file = File::open(path)?;
     let len = file.metadata()?.len();
     if len > policy.max_size {
-        return Ok(Err(Skip::TooLarge(len)));
+        return Ok(Err(Skip::TooLarge { size: len, limit: policy.max_size }));
     }
     if policy.mmap_threshold.is_some_and(|t| len >= t) && len > 0 {
         if let Some(map) = mmap::GuardedMmap::map(&file) {
@@ -133,9 +232,13 @@ pub fn load<'a>(
         }
         // Mapping failed (unsupported file system, too many maps): read instead.
     }
+    let limit = policy.max_read.min(policy.max_size);
+    if len > limit {
+        return Ok(Err(Skip::TooLarge { size: len, limit }));
+    }
     buf.clear();
-    // The file may grow between metadata() and read: never read past the size limit.
-    let mut reader = file.take(policy.max_size.saturating_add(1));
+    // The file may grow between metadata() and read: never read past the limit.
+    let mut reader = file.take(limit.saturating_add(1));
     if !policy.binary {
         // Sniff the head first, so a large binary file costs one small read, not a full one.
         (&mut reader).take(BINARY_SNIFF as u64).read_to_end(buf)?;
@@ -145,8 +248,28 @@ pub fn load<'a>(
     }
     buf.reserve(usize::try_from(len).unwrap_or(0).saturating_sub(buf.len()));
     reader.read_to_end(buf)?;
-    if buf.len() as u64 > policy.max_size {
-        return Ok(Err(Skip::TooLarge(buf.len() as u64)));
+    if buf.len() as u64 > limit {
+        return Ok(Err(Skip::TooLarge { size: buf.len() as u64, limit }));
     }
-    Ok(Ok(Content::Borrowed(buf)))
+    // Fewer bytes than the file's size a moment ago: it shrank while being read, and its end
+    // was never seen. The mapped path reports the same.
+    let truncated = (buf.len() as u64) < len;
+    Ok(Ok(Content::Borrowed { bytes: buf, truncated }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_needs_a_format_or_mostly_control_bytes() {
+        assert!(!looks_binary(b"\0first line is a NUL\nAKIA...\n"), "a stray NUL is text");
+        assert!(!looks_binary(b"plain text"));
+        assert!(looks_binary(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"));
+        assert!(looks_binary(b"\x7fELF\x02\x01\x01\0\0\0"));
+        assert!(!looks_binary(b"MZ is a name, not an executable"), "a magic number needs a NUL");
+        assert!(looks_binary(&[0u8, 1, 2, 3, 4, 5, 6, 7, 8, b'a']));
+        assert!(!looks_binary(b"a\0b\0c\0d\0e\0f\0"), "UTF-16LE text");
+        assert!(!looks_binary(b"\0a\0b\0c\0d\0e\0f"), "UTF-16BE text");
+    }
 }

@@ -256,9 +256,9 @@ fn stdin_gets_the_size_and_binary_policy() {
         "{}",
         r.stderr()
     );
-    let bin = format!("\0\0{GITHUB_TOKEN}\n");
-    assert_eq!(t.run_with_stdin(&["scan", "-q", "-"], Some(bin.as_bytes())).code(), 0);
-    assert_eq!(t.run_with_stdin(&["scan", "-q", "-", "--binary"], Some(bin.as_bytes())).code(), 1);
+    let bin = png_with(&format!("\n{GITHUB_TOKEN}\n"));
+    assert_eq!(t.run_with_stdin(&["scan", "-q", "-"], Some(&bin)).code(), 0);
+    assert_eq!(t.run_with_stdin(&["scan", "-q", "-", "--binary"], Some(&bin)).code(), 1);
 }
 
 /// Two private keys, the second starting within 64 KiB of the first keyword and ending past that

@@ -108,9 +108,7 @@ fn staged_renames_deletions_and_binary_files() {
     commit(&t, "base", "2024-01-01T00:00:00Z");
     git(t.path(), &["mv", "old/name.env", "new name.env"]);
     git(t.path(), &["rm", "-q", "gone.txt"]);
-    let mut bin = vec![0u8; 16];
-    bin.extend_from_slice(GITHUB_TOKEN_2.as_bytes());
-    t.write("blob.bin", bin);
+    t.write("blob.bin", png_with(GITHUB_TOKEN_2));
     git(t.path(), &["add", "blob.bin"]);
     let r = t.run(&["staged", "-f", "json"]);
     assert_eq!(r.code(), 0, "a pure rename adds no line: {}", r.stdout());

@@ -97,3 +97,11 @@ pub const READ_MODES: [&[&str]; 2] = [&["--no-mmap"], &["--mmap", "1"]];
 pub fn args<'a>(base: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
     base.iter().chain(extra).copied().collect()
 }
+
+/// The start of a PNG image (a binary format by its magic number) followed by `text`: skipped
+/// as binary unless `--binary`.
+pub fn png_with(text: &str) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0".to_vec();
+    bytes.extend_from_slice(text.as_bytes());
+    bytes
+}

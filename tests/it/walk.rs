@@ -66,18 +66,30 @@ fn fifos_are_skipped_not_read() {
 fn binary_files_are_skipped_unless_binary() {
     for mode in READ_MODES {
         let t = TempTree::new();
-        let mut bin = vec![0u8, 1, 2, 3, 0];
-        bin.extend_from_slice(format!("\n{GITHUB_TOKEN}\n").as_bytes());
-        t.write("blob.bin", &bin);
+        t.write("blob.bin", png_with(&format!("\n{GITHUB_TOKEN}\n")));
         let r = t.run(&args(&["scan", "-f", "json"], mode));
         assert_eq!(r.code(), 0, "{mode:?}");
         assert!(r.stderr().contains("skipped 1 binary"), "{}", r.stderr());
         let r = t.run(&args(&["scan", "-q", "-f", "json", "--binary"], mode));
         assert_eq!(
             r.findings(),
-            vec![("github.pat-classic".into(), "blob.bin".into(), 2, 1)],
+            vec![("github.pat-classic".into(), "blob.bin".into(), 4, 1)],
             "{mode:?}"
         );
+    }
+}
+
+/// Issue 9: a NUL byte does not make a file binary. A text file whose first line is a NUL
+/// used to be skipped (exit 0) with its secret; only a known binary format, or content that is
+/// mostly control bytes, is.
+#[test]
+fn issue9_a_stray_nul_does_not_hide_a_text_file() {
+    for mode in READ_MODES {
+        let t = TempTree::new();
+        t.write("a.env", format!("\0\nGITHUB_TOKEN={GITHUB_TOKEN}\nx\0y\n"));
+        let r = t.run(&args(&["scan", "-q", "-f", "json"], mode));
+        assert_eq!(r.code(), 1, "{mode:?}: {}", r.stderr());
+        assert_eq!(r.findings(), vec![("github.pat-classic".into(), "a.env".into(), 2, 14)]);
     }
 }
 

@@ -1,0 +1,174 @@
+//! The files leakhound reads and writes for itself, as opposed to the content it scans:
+//! configuration, rule files, baselines, `.gitleaksignore`, ignore files and git metadata are
+//! read with a bound (regular files only, size-capped, never a FIFO that blocks or a
+//! `/dev/zero` that never ends), and reports and baselines are written to a temporary file that
+//! is then renamed over the target, which replaces a symbolic link instead of writing through
+//! it. A scanned repository is untrusted: whatever it commits may be a symlink or a special file.
+
+use std::fs::OpenOptions;
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::path::Path;
+
+/// The most any configuration, rule, baseline or ignore file may hold.
+pub(crate) const CONFIG_LIMIT: u64 = 64 << 20;
+
+/// Whether a symbolic link may be followed to the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Links {
+    /// Follow it (a file the user named on the command line).
+    Follow,
+    /// Refuse it (a file found in scanned content, as git refuses a symlinked `.gitignore`).
+    Refuse,
+}
+
+/// Why a file was refused, in words that follow its path.
+fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Checks that `path` is a regular file of at most `limit` bytes, not on a pseudo file system
+/// (`/proc`, `/sys`, `/dev`, whose files claim a size they do not have), and, with
+/// [`Links::Refuse`], not a symbolic link. Nothing is opened.
+///
+/// # Errors
+/// A message that follows the path: `is a symbolic link (not followed)`, `is a FIFO`, ...
+pub(crate) fn check(path: &Path, links: Links, limit: u64) -> Result<(), String> {
+    let meta = std::fs::symlink_metadata(path).map_err(|e| e.to_string())?;
+    let meta = if meta.file_type().is_symlink() {
+        if links == Links::Refuse {
+            return Err("is a symbolic link (not followed)".into());
+        }
+        let target = std::fs::canonicalize(path).map_err(|e| e.to_string())?;
+        if ["/proc", "/sys", "/dev"].iter().any(|p| target.starts_with(p)) {
+            return Err(format!("is a symbolic link to {}", target.display()));
+        }
+        std::fs::metadata(path).map_err(|e| e.to_string())?
+    } else {
+        meta
+    };
+    if !meta.is_file() {
+        return Err(format!("is {}", kind_of(&meta)));
+    }
+    if meta.len() > limit {
+        return Err(format!("is {} bytes, more than the {limit} this file may hold", meta.len()));
+    }
+    Ok(())
+}
+
+/// Reads `path` as UTF-8 text, if it passes [`check`]. Opened without blocking (a FIFO that
+/// appears between the check and the open does not hang the scan) and read up to `limit` bytes
+/// whatever the file claims.
+///
+/// # Errors
+/// Why not, in words that follow the path (`is a FIFO`, `is not UTF-8 text`).
+pub(crate) fn read_text(path: &Path, links: Links, limit: u64) -> Result<String, String> {
+    check(path, links, limit)?;
+    let mut flags = libc::O_NONBLOCK;
+    if links == Links::Refuse {
+        flags |= libc::O_NOFOLLOW;
+    }
+    let file =
+        OpenOptions::new().read(true).custom_flags(flags).open(path).map_err(|e| e.to_string())?;
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err(format!("is {}", kind_of(&meta)));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("is more than the {limit} bytes this file may hold"));
+    }
+    String::from_utf8(bytes).map_err(|_| "is not UTF-8 text".to_string())
+}
+
+/// Writes a file by creating a temporary file next to `path` and renaming it over `path`: a
+/// symbolic link at `path` (say, one a scanned repository committed) is replaced, never
+/// followed, and a reader never sees half a file.
+///
+/// # Errors
+/// The directory is not writable, or `write` fails.
+pub(crate) fn write_replacing(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new().prefix(".leakhound-").tempfile_in(dir)?;
+    {
+        let mut w = io::BufWriter::new(tmp.as_file_mut());
+        write(&mut w)?;
+        w.flush()?;
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Whether anything is at `path`, a dangling symlink included (nothing is followed).
+pub(crate) fn exists_no_follow(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// Whether `dir` is the top of a git work tree: it holds a `.git` directory with a `HEAD`, or a
+/// `.git` file that points elsewhere (`gitdir: ...`, a worktree or submodule). An empty or stray
+/// `.git` entry does not make a repository.
+pub(crate) fn is_repo_root(dir: &Path) -> bool {
+    let dot_git = dir.join(".git");
+    match std::fs::symlink_metadata(&dot_git) {
+        Ok(m) if m.is_dir() => dot_git.join("HEAD").is_file(),
+        Ok(m) if m.is_file() => {
+            read_text(&dot_git, Links::Refuse, 4096).is_ok_and(|text| text.starts_with("gitdir: "))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_special_files_links_and_oversized_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("ok.toml"), "a = 1\n").unwrap();
+        assert_eq!(read_text(&d.join("ok.toml"), Links::Refuse, 100).unwrap(), "a = 1\n");
+        assert!(read_text(&d.join("ok.toml"), Links::Refuse, 3).unwrap_err().contains("more than"));
+        std::os::unix::fs::symlink("/dev/zero", d.join("zero")).unwrap();
+        let e = read_text(&d.join("zero"), Links::Follow, 100).unwrap_err();
+        assert!(e.contains("symbolic link to /dev/zero"), "{e}");
+        std::os::unix::fs::symlink(d.join("ok.toml"), d.join("link")).unwrap();
+        assert!(read_text(&d.join("link"), Links::Refuse, 100)
+            .unwrap_err()
+            .contains("not followed"));
+        assert!(read_text(&d.join("link"), Links::Follow, 100).is_ok());
+        let made = std::process::Command::new("mkfifo").arg(d.join("pipe")).status().unwrap();
+        assert!(made.success());
+        assert!(read_text(&d.join("pipe"), Links::Follow, 100).unwrap_err().contains("FIFO"));
+    }
+
+    #[test]
+    fn writes_replace_a_symlink_instead_of_following_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("victim"), "keep").unwrap();
+        std::os::unix::fs::symlink(d.join("victim"), d.join("report.txt")).unwrap();
+        write_replacing(&d.join("report.txt"), |w| w.write_all(b"report")).unwrap();
+        assert_eq!(std::fs::read_to_string(d.join("victim")).unwrap(), "keep");
+        assert_eq!(std::fs::read_to_string(d.join("report.txt")).unwrap(), "report");
+        assert!(!std::fs::symlink_metadata(d.join("report.txt")).unwrap().is_symlink());
+    }
+}
