@@ -61,7 +61,7 @@ pub fn check(set: &RuleSet) -> anyhow::Result<Vec<Problem>> {
         if rule.remediation.trim().is_empty() {
             problem("needs a remediation".into());
         }
-        let provenance = Provenance::File { path: example_path(rule) };
+        let provenance = Provenance::File { path: example_path(rule).into() };
         let options = Options { show_secrets: true, keep_suppressed: false };
         let mut of_rule = |text: &str, prefilter: bool| {
             found.clear();
@@ -76,7 +76,7 @@ pub fn check(set: &RuleSet) -> anyhow::Result<Vec<Problem>> {
             );
             found
                 .iter()
-                .filter(|f| f.rule_id == rule.id)
+                .filter(|f| *f.rule_id == *rule.id)
                 .map(|f| f.secret.clone())
                 .collect::<Vec<_>>()
         };

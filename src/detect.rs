@@ -21,7 +21,7 @@ use crate::source::{self, Content, Policy, Skip};
 use serde::Serialize;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// The environment variable read for the fingerprint key when the config names none.
 pub const FINGERPRINT_KEY_ENV: &str = "LEAKHOUND_FINGERPRINT_KEY";
@@ -30,6 +30,8 @@ pub const FINGERPRINT_KEY_ENV: &str = "LEAKHOUND_FINGERPRINT_KEY";
 /// shared by every thread.
 pub struct Detector {
     rules: Vec<Rule>,
+    /// Each rule's id and name, shared by its findings.
+    names: Vec<(Arc<str>, Arc<str>)>,
     compiled: CompiledRules,
     suppressor: Suppressor,
     key: Option<Vec<u8>>,
@@ -83,7 +85,9 @@ impl Detector {
             Suppressor::new(&set.rules, &set.allowlist, opts).map_err(anyhow::Error::msg)?;
         let env = set.fingerprint_key_env.as_deref().unwrap_or(FINGERPRINT_KEY_ENV);
         let key = std::env::var_os(env).filter(|k| !k.is_empty()).map(|k| k.into_encoded_bytes());
-        Ok(Detector { rules: set.rules.clone(), compiled, suppressor, key })
+        let names =
+            set.rules.iter().map(|r| (r.id.as_str().into(), r.name.as_str().into())).collect();
+        Ok(Detector { rules: set.rules.clone(), names, compiled, suppressor, key })
     }
 
     /// The rules, indexed like the engine's matches.
@@ -174,6 +178,7 @@ impl Detector {
             }
             let mut finding = Finding::new(FindingParts {
                 rule,
+                names: &self.names[m.rule],
                 provenance,
                 secret,
                 start,
@@ -459,7 +464,7 @@ impl<'d> Stage<'d> {
 /// How diagnostics name an item.
 fn label(provenance: &Provenance) -> String {
     match provenance {
-        Provenance::File { path } => path.clone(),
+        Provenance::File { path } => path.to_string(),
         Provenance::Stdin => "-".into(),
         Provenance::GitBlob { path, blob, .. } => format!("{path} (blob {blob})"),
     }
@@ -530,7 +535,13 @@ impl Drop for Worker<'_, '_> {
     fn drop(&mut self) {
         if !self.found.is_empty() {
             let mut all = self.stage.findings.lock().unwrap_or_else(|e| e.into_inner());
-            all.append(&mut self.found);
+            if all.is_empty() {
+                // Take the buffer over rather than copy it: a million findings would briefly be
+                // held twice.
+                std::mem::swap(&mut *all, &mut self.found);
+            } else {
+                all.append(&mut self.found);
+            }
         }
     }
 }

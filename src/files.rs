@@ -95,7 +95,9 @@ pub(crate) fn read_text(path: &Path, links: Links, limit: u64) -> Result<String,
 
 /// Writes a file by creating a temporary file next to `path` and renaming it over `path`: a
 /// symbolic link at `path` (say, one a scanned repository committed) is replaced, never
-/// followed, and a reader never sees half a file.
+/// followed, and a reader never sees half a file. Only a regular file, a link, or nothing is
+/// replaced: a device or FIFO (`-o /dev/null`, a named pipe), and what `/dev/stdout` and its
+/// kin lead to, are written in place.
 ///
 /// # Errors
 /// The directory is not writable, or `write` fails.
@@ -103,6 +105,11 @@ pub(crate) fn write_replacing(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
+    if writes_in_place(path) {
+        let mut w = io::BufWriter::new(std::fs::File::create(path)?);
+        write(&mut w)?;
+        return w.flush();
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -115,6 +122,18 @@ pub(crate) fn write_replacing(
     }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Whether `path` is a special file, or a link to one or into `/dev` or `/proc` (`/dev/stdout`
+/// is a link to `/proc/self/fd/1`): something to write to, never to replace.
+fn writes_in_place(path: &Path) -> bool {
+    let Ok(meta) = std::fs::symlink_metadata(path) else { return false };
+    if meta.file_type().is_symlink() {
+        let Ok(target) = std::fs::canonicalize(path) else { return false };
+        return ["/dev", "/proc"].iter().any(|p| target.starts_with(p))
+            || std::fs::metadata(&target).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    }
+    !meta.is_file() && !meta.is_dir()
 }
 
 /// Whether anything is at `path`, a dangling symlink included (nothing is followed).
@@ -170,5 +189,11 @@ mod tests {
         assert_eq!(std::fs::read_to_string(d.join("victim")).unwrap(), "keep");
         assert_eq!(std::fs::read_to_string(d.join("report.txt")).unwrap(), "report");
         assert!(!std::fs::symlink_metadata(d.join("report.txt")).unwrap().is_symlink());
+        // Devices and links to them are written to, not replaced.
+        write_replacing(Path::new("/dev/null"), |w| w.write_all(b"x")).unwrap();
+        assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+        std::os::unix::fs::symlink("/dev/null", d.join("sink")).unwrap();
+        write_replacing(&d.join("sink"), |w| w.write_all(b"x")).unwrap();
+        assert!(std::fs::symlink_metadata(d.join("sink")).unwrap().is_symlink());
     }
 }

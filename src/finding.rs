@@ -5,6 +5,8 @@ use crate::provenance::{Commit, Provenance};
 use crate::rules::{Confidence, Rule, Severity};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::fmt;
+use std::sync::Arc;
 
 /// The fingerprint scheme, also the SARIF `partialFingerprints` key.
 pub const FINGERPRINT_KEY: &str = "leakhound/secret/sha256/v1";
@@ -12,10 +14,10 @@ pub const FINGERPRINT_KEY: &str = "leakhound/secret/sha256/v1";
 /// One reported secret.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
-    /// Stable rule id.
-    pub rule_id: String,
+    /// Stable rule id (shared with every finding of the rule).
+    pub rule_id: Arc<str>,
     /// Rule display name.
-    pub rule_name: String,
+    pub rule_name: Arc<str>,
     /// Impact of a leak.
     pub severity: Severity,
     /// How sure the rule is.
@@ -39,11 +41,11 @@ pub struct Finding {
     /// Whether an offline checksum verified the secret.
     pub checksum_valid: bool,
     /// Content fingerprint: depends on rule, path and a hash of the secret, never on the line.
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
     /// Path-independent fingerprint (rule and secret), for baselines that ignore paths.
-    pub secret_fingerprint: String,
-    /// Hex SHA-256 of the secret value (matches betterleaks value fingerprints); never serialized.
-    pub secret_sha256: String,
+    pub secret_fingerprint: Fingerprint,
+    /// SHA-256 of the secret value (matches betterleaks value fingerprints); never serialized.
+    pub secret_sha256: Hex<32>,
     /// Set when the finding was suppressed and the user asked to see suppressed findings.
     pub suppressed: Option<Suppressed>,
     /// With `--all-occurrences`: every other commit and path carrying the same blob.
@@ -68,7 +70,7 @@ struct FindingRow<'a> {
     secret_length: usize,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     checksum_valid: bool,
-    fingerprint: &'a str,
+    fingerprint: Fingerprint,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<&'a Suppressed>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
@@ -93,12 +95,62 @@ impl Serialize for Finding {
             redacted: self.redacted,
             secret_length: self.secret_length,
             checksum_valid: self.checksum_valid,
-            fingerprint: &self.fingerprint,
+            fingerprint: self.fingerprint,
             suppressed: self.suppressed.as_ref(),
             commit: self.provenance.commit(),
             occurrences: &self.occurrences,
         }
         .serialize(serializer)
+    }
+}
+
+/// Bytes shown as lowercase hex: fingerprints and digests, kept as bytes so a finding holds
+/// them inline (a million findings are a million of these).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Hex<const N: usize>(pub [u8; N]);
+
+/// A finding fingerprint: 128 bits of a (keyed) SHA-256.
+pub type Fingerprint = Hex<16>;
+
+impl<const N: usize> fmt::Display for Hex<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 64];
+        for (i, b) in self.0.iter().enumerate().take(32) {
+            out[2 * i] = DIGITS[usize::from(b >> 4)];
+            out[2 * i + 1] = DIGITS[usize::from(b & 0xf)];
+        }
+        f.write_str(std::str::from_utf8(&out[..2 * N.min(32)]).map_err(|_| fmt::Error)?)
+    }
+}
+
+impl<const N: usize> fmt::Debug for Hex<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl<const N: usize> Serialize for Hex<N> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<const N: usize> std::str::FromStr for Hex<N> {
+    type Err = String;
+
+    /// Parses `2 * N` hex digits, either case.
+    fn from_str(s: &str) -> Result<Hex<N>, String> {
+        let bad = || format!("`{s}` is not {} hex digits", 2 * N);
+        if s.len() != 2 * N {
+            return Err(bad());
+        }
+        let mut out = [0u8; N];
+        for (i, pair) in s.as_bytes().chunks(2).enumerate() {
+            let digits = std::str::from_utf8(pair).map_err(|_| bad())?;
+            out[i] = u8::from_str_radix(digits, 16).map_err(|_| bad())?;
+        }
+        Ok(Hex(out))
     }
 }
 
@@ -150,6 +202,8 @@ pub struct Occurrence {
 pub struct FindingParts<'a> {
     /// The rule that matched.
     pub rule: &'a Rule,
+    /// Its id and name, shared by all its findings.
+    pub names: &'a (Arc<str>, Arc<str>),
     /// Where the bytes came from.
     pub provenance: &'a Provenance,
     /// The secret bytes.
@@ -170,9 +224,10 @@ impl Finding {
     /// Builds a finding; the secret is redacted unless `show_secret`.
     pub fn new(p: FindingParts<'_>) -> Finding {
         let confidence = if p.checksum_valid { Confidence::High } else { p.rule.confidence };
+        let sha256: [u8; 32] = Sha256::digest(p.secret).into();
         Finding {
-            rule_id: p.rule.id.clone(),
-            rule_name: p.rule.name.clone(),
+            rule_id: p.names.0.clone(),
+            rule_name: p.names.1.clone(),
             severity: p.rule.severity,
             confidence,
             provenance: p.provenance.clone(),
@@ -191,9 +246,20 @@ impl Finding {
             redacted: !p.show_secret,
             secret_length: p.secret.len(),
             checksum_valid: p.checksum_valid,
-            fingerprint: fingerprint_keyed(p.key, &p.rule.id, p.provenance.path(), p.secret),
-            secret_fingerprint: secret_fingerprint(p.key, &p.rule.id, p.secret),
-            secret_sha256: Sha256::digest(p.secret).iter().map(|b| format!("{b:02x}")).collect(),
+            fingerprint: digest(
+                p.key,
+                &[
+                    FINGERPRINT_KEY.as_bytes(),
+                    p.rule.id.as_bytes(),
+                    p.provenance.path().as_bytes(),
+                    &sha256,
+                ],
+            ),
+            secret_fingerprint: digest(
+                p.key,
+                &[SECRET_FINGERPRINT_KEY.as_bytes(), p.rule.id.as_bytes(), &sha256],
+            ),
+            secret_sha256: Hex(sha256),
             suppressed: None,
             occurrences: Vec::new(),
         }
@@ -232,16 +298,20 @@ pub fn fingerprint_keyed(key: Option<&[u8]>, rule_id: &str, path: &str, secret: 
         key,
         &[FINGERPRINT_KEY.as_bytes(), rule_id.as_bytes(), path.as_bytes(), &Sha256::digest(secret)],
     )
+    .to_string()
 }
+
+/// The domain of [`secret_fingerprint`].
+const SECRET_FINGERPRINT_KEY: &str = "leakhound/rule-secret/sha256/v1";
 
 /// The path-independent fingerprint of a secret found by a rule (`--baseline-ignore-path`).
-pub fn secret_fingerprint(key: Option<&[u8]>, rule_id: &str, secret: &[u8]) -> String {
-    digest(key, &[b"leakhound/rule-secret/sha256/v1", rule_id.as_bytes(), &Sha256::digest(secret)])
+pub fn secret_fingerprint(key: Option<&[u8]>, rule_id: &str, secret: &[u8]) -> Fingerprint {
+    digest(key, &[SECRET_FINGERPRINT_KEY.as_bytes(), rule_id.as_bytes(), &Sha256::digest(secret)])
 }
 
-fn digest(key: Option<&[u8]>, parts: &[&[u8]]) -> String {
+fn digest(key: Option<&[u8]>, parts: &[&[u8]]) -> Fingerprint {
     use hmac::Mac;
-    let out: Vec<u8> = match key {
+    let full: [u8; 32] = match key {
         Some(k) => {
             let mut mac =
                 hmac::Hmac::<Sha256>::new_from_slice(k).expect("HMAC takes keys of any length");
@@ -249,7 +319,7 @@ fn digest(key: Option<&[u8]>, parts: &[&[u8]]) -> String {
                 mac.update(p);
                 mac.update(&[0]);
             }
-            mac.finalize().into_bytes().to_vec()
+            mac.finalize().into_bytes().into()
         }
         None => {
             let mut h = Sha256::new();
@@ -257,10 +327,12 @@ fn digest(key: Option<&[u8]>, parts: &[&[u8]]) -> String {
                 h.update(p);
                 h.update([0]);
             }
-            h.finalize().to_vec()
+            h.finalize().into()
         }
     };
-    out[..16].iter().map(|b| format!("{b:02x}")).collect()
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&full[..16]);
+    Hex(out)
 }
 
 /// The redacted form of a secret: at most its first four characters (fewer for short secrets,
@@ -376,6 +448,15 @@ mod tests {
             let expected = (two.locate(s), two.locate(e));
             assert_eq!(one.locate_span(s, e), expected, "{s}..{e}");
         }
+    }
+
+    #[test]
+    fn hex_round_trips() {
+        let h: Fingerprint = "00ff10ab00ff10ab00ff10ab00ff10ab".parse().unwrap();
+        assert_eq!(h.to_string(), "00ff10ab00ff10ab00ff10ab00ff10ab");
+        assert_eq!(h, "00FF10AB00FF10AB00FF10AB00FF10AB".parse().unwrap());
+        assert!("00ff".parse::<Fingerprint>().is_err());
+        assert!("zz".repeat(16).parse::<Fingerprint>().is_err());
     }
 
     #[test]

@@ -12,16 +12,16 @@ pub enum Provenance {
     /// A file of a directory scan.
     File {
         /// Path relative to the repository or the current directory, `/`-separated.
-        path: String,
+        path: Arc<str>,
     },
     /// Standard input.
     Stdin,
     /// A blob of a git repository.
     GitBlob {
         /// Repository-relative path the blob was found at.
-        path: String,
+        path: Arc<str>,
         /// The blob's object id, in hex.
-        blob: String,
+        blob: Arc<str>,
         /// The commit that introduced it; `None` for a staged blob (the index).
         commit: Option<Arc<Commit>>,
     },

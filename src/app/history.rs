@@ -252,8 +252,8 @@ fn scan_blob(
     added_only: bool,
 ) -> u64 {
     let provenance = Provenance::GitBlob {
-        path: item.path.to_str_lossy().into_owned(),
-        blob: item.id.to_string(),
+        path: item.path.to_str_lossy().into(),
+        blob: item.id.to_string().into(),
         commit: item.commit.map(|ci| commits[ci].clone()),
     };
     let stage = worker.stage();

@@ -68,7 +68,7 @@ pub(super) fn run(plan: &Plan, scan: &ScanPlan, started: Instant) -> Result<u8> 
 fn visit(worker: &mut Worker<'_, '_>, event: Event) {
     match event {
         Event::File { path, display } => {
-            worker.scan(Item::new(Bytes::File(&path), Provenance::File { path: display }));
+            worker.scan(Item::new(Bytes::File(&path), Provenance::File { path: display.into() }));
         }
         Event::Special(path) => worker.stage().special(&path),
         Event::Error { message, is_loop: true } => {

@@ -4,6 +4,7 @@
 use super::Usage;
 use crate::engine::compile_regex;
 use crate::rules::Allowlist;
+use aho_corasick::AhoCorasick;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex_automata::meta::Regex;
 use std::collections::HashSet;
@@ -54,8 +55,6 @@ pub(crate) struct Candidate<'a> {
     pub(crate) path: Option<&'a str>,
     /// The secret.
     pub(crate) secret: &'a [u8],
-    /// The secret, lowercased (for stopwords).
-    pub(crate) lower: &'a [u8],
     /// The finding's fingerprint, computed only if some entry lists fingerprints.
     pub(crate) fingerprint: Option<&'a str>,
 }
@@ -66,7 +65,9 @@ pub(crate) struct Entry {
     pub(crate) origin: String,
     rules: Vec<String>,
     secrets: Option<Regex>,
-    stopwords: Vec<String>,
+    /// One automaton over the entry's stopwords (ASCII case-insensitive): a match is checked
+    /// against all of them in one pass, however many there are.
+    stopwords: Option<AhoCorasick>,
     paths: Option<GlobSet>,
     path_regexes: Option<Regex>,
     fingerprints: HashSet<String>,
@@ -85,7 +86,12 @@ impl Entry {
             reason: a.reason.clone(),
             rules: a.rules.clone(),
             secrets: opt_regex(&a.secrets, "secrets").map_err(in_entry)?,
-            stopwords: a.stopwords.clone(),
+            stopwords: if a.stopwords.is_empty() {
+                None
+            } else {
+                let built = AhoCorasick::builder().ascii_case_insensitive(true).build(&a.stopwords);
+                Some(built.map_err(|e| in_entry(format!("stopwords: {e}")))?)
+            },
             paths: opt_glob_set(&a.paths).map_err(in_entry)?,
             path_regexes: opt_regex(&a.path_regexes, "paths").map_err(in_entry)?,
             fingerprints: a.fingerprints.iter().cloned().collect(),
@@ -118,11 +124,11 @@ impl Entry {
                 return false;
             }
         }
-        if self.secrets.is_none() && self.stopwords.is_empty() && self.fingerprints.is_empty() {
+        if self.secrets.is_none() && self.stopwords.is_none() && self.fingerprints.is_empty() {
             return true;
         }
         self.secrets.as_ref().is_some_and(|r| r.is_match(c.secret))
-            || self.stopwords.iter().any(|w| memchr::memmem::find(c.lower, w.as_bytes()).is_some())
+            || self.stopwords.as_ref().is_some_and(|w| w.is_match(c.secret))
             || c.fingerprint.is_some_and(|f| self.fingerprints.contains(f))
     }
 

@@ -4,7 +4,7 @@
 
 use super::Usage;
 use crate::files::{self, Links};
-use crate::finding::Finding;
+use crate::finding::{Finding, Fingerprint};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -47,8 +47,9 @@ pub(crate) struct Entry {
 pub(crate) struct Baseline {
     file: String,
     entries: Vec<(Entry, usize)>,
-    by_fingerprint: HashMap<String, usize>,
-    by_secret: HashMap<(String, String), usize>,
+    by_fingerprint: HashMap<Fingerprint, usize>,
+    /// The secret fingerprint hashes the rule id too: it alone identifies rule and secret.
+    by_secret: HashMap<Fingerprint, usize>,
     ignore_path: bool,
     used: Vec<AtomicUsize>,
 }
@@ -95,8 +96,10 @@ impl Baseline {
                 return Err(format!("{}:{line}: every baseline entry needs a `reason`", b.file));
             }
             let i = b.entries.len();
-            b.by_fingerprint.insert(e.fingerprint.clone(), i);
-            b.by_secret.insert((e.rule.clone(), e.secret_fingerprint.clone()), i);
+            let hex =
+                |s: &str| s.parse::<Fingerprint>().map_err(|m| format!("{}:{line}: {m}", b.file));
+            b.by_fingerprint.insert(hex(&e.fingerprint)?, i);
+            b.by_secret.insert(hex(&e.secret_fingerprint)?, i);
             b.entries.push((e, line));
             b.used.push(AtomicUsize::new(0));
         }
@@ -107,7 +110,7 @@ impl Baseline {
     pub(crate) fn accepts(&self, f: &Finding) -> Option<&str> {
         let i = self.by_fingerprint.get(&f.fingerprint).copied().or_else(|| {
             if self.ignore_path {
-                self.by_secret.get(&(f.rule_id.clone(), f.secret_fingerprint.clone())).copied()
+                self.by_secret.get(&f.secret_fingerprint).copied()
             } else {
                 None
             }
@@ -147,12 +150,16 @@ pub(crate) fn write(
         .unwrap_or_default();
     let entries: BTreeSet<Entry> = findings
         .iter()
-        .map(|f| Entry {
-            path: f.path().to_string(),
-            rule: f.rule_id.clone(),
-            fingerprint: f.fingerprint.clone(),
-            secret_fingerprint: f.secret_fingerprint.clone(),
-            reason: kept.get(f.fingerprint.as_str()).unwrap_or(&DEFAULT_REASON).to_string(),
+        .map(|f| {
+            let fingerprint = f.fingerprint.to_string();
+            let reason = kept.get(fingerprint.as_str()).unwrap_or(&DEFAULT_REASON).to_string();
+            Entry {
+                path: f.path().to_string(),
+                rule: f.rule_id.to_string(),
+                fingerprint,
+                secret_fingerprint: f.secret_fingerprint.to_string(),
+                reason,
+            }
         })
         .collect();
     let file = File {

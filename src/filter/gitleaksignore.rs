@@ -6,7 +6,7 @@
 //! turns them into a content baseline.
 
 use crate::files::{self, Links};
-use crate::finding::Finding;
+use crate::finding::{Finding, Fingerprint, Hex};
 use std::path::Path;
 
 struct Positional {
@@ -18,7 +18,10 @@ struct Positional {
 /// The entries of one `.gitleaksignore`.
 pub(crate) struct GitleaksIgnore {
     file: String,
-    content: Vec<String>,
+    /// SHA-256 digests of secret values.
+    values: Vec<Hex<32>>,
+    /// leakhound fingerprints.
+    fingerprints: Vec<Fingerprint>,
     positional: Vec<Positional>,
 }
 
@@ -37,17 +40,24 @@ impl GitleaksIgnore {
 
     /// Parses `.gitleaksignore` `text`, reporting notes against `file`.
     pub(crate) fn parse(file: String, text: &str) -> (GitleaksIgnore, Vec<String>) {
-        let mut g =
-            GitleaksIgnore { file: file.clone(), content: Vec::new(), positional: Vec::new() };
+        let mut g = GitleaksIgnore {
+            file: file.clone(),
+            values: Vec::new(),
+            fingerprints: Vec::new(),
+            positional: Vec::new(),
+        };
         let mut notes = Vec::new();
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            if line.bytes().all(|b| b.is_ascii_hexdigit()) && (line.len() == 32 || line.len() == 64)
-            {
-                g.content.push(line.to_ascii_lowercase());
+            if let Ok(value) = line.parse::<Hex<32>>() {
+                g.values.push(value);
+                continue;
+            }
+            if let Ok(fingerprint) = line.parse::<Fingerprint>() {
+                g.fingerprints.push(fingerprint);
                 continue;
             }
             let parts: Vec<&str> = line.split(':').collect();
@@ -88,7 +98,7 @@ impl GitleaksIgnore {
 
     /// Why `f` is ignored, if it is.
     pub(crate) fn ignores(&self, f: &Finding) -> Option<String> {
-        if self.content.iter().any(|c| *c == f.secret_sha256 || *c == f.fingerprint) {
+        if self.values.contains(&f.secret_sha256) || self.fingerprints.contains(&f.fingerprint) {
             return Some(format!("content entry in {}", self.file));
         }
         let commit = f.provenance.commit().map(|c| c.id.as_str());

@@ -178,8 +178,7 @@ impl Suppressor {
                 });
             }
         }
-        let lower = secret.to_ascii_lowercase();
-        let c = Candidate { rule_id, path, secret, lower: &lower, fingerprint };
+        let c = Candidate { rule_id, path, secret, fingerprint };
         let entry =
             self.rule_entries(rule).iter().chain(&self.global).find(|e| e.suppresses(&c))?;
         Some(Suppressed {
@@ -203,8 +202,7 @@ impl Suppressor {
 
     /// Whether the global allowlist suppresses `secret` (for checking its examples).
     pub(crate) fn global_suppresses(&self, secret: &[u8]) -> bool {
-        let lower = secret.to_ascii_lowercase();
-        let c = Candidate { rule_id: "", path: None, secret, lower: &lower, fingerprint: None };
+        let c = Candidate { rule_id: "", path: None, secret, fingerprint: None };
         self.global.iter().any(|e| e.for_every_rule() && e.matches(&c))
     }
 

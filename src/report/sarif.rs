@@ -29,7 +29,7 @@ struct Run<'a> {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
     column_kind: &'static str,
-    results: Vec<SarifResult<'a>>,
+    results: Results<'a>,
 }
 
 #[derive(Serialize)]
@@ -209,7 +209,7 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
 
 fn result(f: &Finding, rule_index: usize) -> SarifResult<'_> {
     SarifResult {
-        rule_id: f.rule_id.clone(),
+        rule_id: f.rule_id.to_string(),
         rule_index,
         level: level(f.severity),
         message: Text {
@@ -232,7 +232,7 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult<'_> {
                 },
             },
         }],
-        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.fingerprint.clone())]),
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.fingerprint.to_string())]),
         suppressions: f
             .suppressed
             .iter()
@@ -252,19 +252,31 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult<'_> {
     }
 }
 
+/// The results, built one at a time as they are written: a million findings are never a
+/// million SARIF objects in memory.
+struct Results<'a> {
+    findings: &'a [Finding],
+    index: BTreeMap<&'a str, usize>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let rule_index = |f: &Finding| self.index.get(&*f.rule_id).copied().unwrap_or(0);
+        serializer.collect_seq(self.findings.iter().map(|f| result(f, rule_index(f))))
+    }
+}
+
 pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     // Rules with results only, in id order, each once (duplicates make GitHub reject the file).
+    let found: std::collections::HashSet<&str> =
+        report.findings.iter().map(|f| &*f.rule_id).collect();
     let mut used: Vec<&Rule> =
-        report.rules.iter().filter(|r| report.findings.iter().any(|f| f.rule_id == r.id)).collect();
+        report.rules.iter().filter(|r| found.contains(r.id.as_str())).collect();
     used.sort_by(|a, b| a.id.cmp(&b.id));
     used.dedup_by(|a, b| a.id == b.id);
     let index: BTreeMap<&str, usize> =
         used.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
-    let results = report
-        .findings
-        .iter()
-        .map(|f| result(f, index.get(f.rule_id.as_str()).copied().unwrap_or(0)))
-        .collect();
+    let results = Results { findings: report.findings, index };
     let mut base = BTreeMap::new();
     let root =
         report.srcroot.map(std::path::Path::to_path_buf).or_else(|| std::env::current_dir().ok());
