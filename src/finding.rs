@@ -75,6 +75,8 @@ struct FindingRow<'a> {
     suppressed: Option<&'a Suppressed>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     commit: Option<&'a Commit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tag: Option<&'a str>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     occurrences: &'a [Occurrence],
 }
@@ -98,6 +100,7 @@ impl Serialize for Finding {
             fingerprint: self.fingerprint,
             suppressed: self.suppressed.as_ref(),
             commit: self.provenance.commit(),
+            tag: self.provenance.tag(),
             occurrences: &self.occurrences,
         }
         .serialize(serializer)
@@ -272,8 +275,11 @@ impl Finding {
 
     /// Sort key for deterministic output.
     pub fn sort_key(&self) -> (&str, usize, usize, &str, &str) {
-        let commit = self.provenance.commit().map_or("", |c| c.id.as_str());
-        (self.path(), self.line, self.column, &self.rule_id, commit)
+        let origin = match self.provenance.commit() {
+            Some(c) => c.id.as_str(),
+            None => self.provenance.tag().unwrap_or(""),
+        };
+        (self.path(), self.line, self.column, &self.rule_id, origin)
     }
 }
 

@@ -22,9 +22,20 @@ pub enum Provenance {
         path: Arc<str>,
         /// The blob's object id, in hex.
         blob: Arc<str>,
-        /// The commit that introduced it; `None` for a staged blob (the index).
-        commit: Option<Arc<Commit>>,
+        /// Where in the repository it was found.
+        origin: GitOrigin,
     },
+}
+
+/// What in a repository carries a blob.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GitOrigin {
+    /// The index: staged for the next commit.
+    Index,
+    /// The tree of a commit (the one that introduced it).
+    Commit(Arc<Commit>),
+    /// A ref that points straight at the blob, or at a tree holding it (a tag), and no commit.
+    Tag(Arc<str>),
 }
 
 /// A commit and who made it, as reports show it.
@@ -62,10 +73,37 @@ impl Provenance {
     /// The commit that introduced the item, for git items that have one.
     pub fn commit(&self) -> Option<&Commit> {
         match self {
-            Provenance::GitBlob { commit, .. } => commit.as_deref(),
-            Provenance::File { .. } | Provenance::Stdin => None,
+            Provenance::GitBlob { origin: GitOrigin::Commit(c), .. } => Some(c),
+            _ => None,
         }
     }
+
+    /// The ref that carries the item, for git items found only through a ref (a tag).
+    pub fn tag(&self) -> Option<&str> {
+        match self {
+            Provenance::GitBlob { origin: GitOrigin::Tag(t), .. } => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// A path's bytes as report text: valid UTF-8 as it is, every byte that is not part of valid
+/// UTF-8 as `\xNN`. Two names that differ only in invalid bytes stay distinct (a lossy
+/// conversion would show both as `\u{fffd}`), and the text says exactly which bytes they are.
+///
+/// ```
+/// assert_eq!(leakhound::provenance::path_text(b"caf\xe9.txt"), "caf\\xe9.txt");
+/// assert_eq!(leakhound::provenance::path_text("café".as_bytes()), "café");
+/// ```
+pub fn path_text(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
 }
 
 /// Formats seconds since the Unix epoch as an RFC 3339 UTC timestamp.

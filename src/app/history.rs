@@ -13,12 +13,11 @@ use crate::engine::Compile;
 use crate::finding::Occurrence;
 use crate::git::odb::{Objects, ReadError};
 use crate::git::sweep::{pack_pass, PackState, PackStates};
-use crate::git::walk::{self, BlobItem, GitPlan};
+use crate::git::walk::{self, BlobItem, GitPlan, Origin};
 use crate::git::{self, diff, Repo};
-use crate::provenance::{Commit, Provenance};
+use crate::provenance::{path_text, Commit, GitOrigin, Provenance};
 use crate::source::Skip;
 use anyhow::{bail, Context, Result};
-use gix::bstr::ByteSlice;
 use rayon::prelude::*;
 use rayon::ThreadPool;
 use std::io::IsTerminal;
@@ -213,10 +212,14 @@ fn scan_blobs(
     for sub in &listed.submodules {
         stage
             .diags()
-            .push(crate::diag::Level::Note, format!("{}: submodule skipped", sub.to_str_lossy()));
+            .push(crate::diag::Level::Note, format!("{}: submodule skipped", path_text(sub)));
+    }
+    for e in &listed.errors {
+        stage.error(e.to_string());
     }
     let commits: Vec<Arc<Commit>> =
         listed.commits.iter().map(|c| Arc::new(c.provenance())).collect();
+    let tags: Vec<Arc<str>> = listed.tags.iter().map(|t| t.as_str().into()).collect();
     let progress = Progress::default();
     progress.listed(listed.blobs.len());
     let scanned = std::thread::scope(|s| {
@@ -230,7 +233,8 @@ fn scan_blobs(
                     || (repo.objects(), stage.worker()),
                     |(objects, worker), chunk| {
                         for item in chunk {
-                            let bytes = scan_blob(objects, worker, item, &commits, added_only);
+                            let bytes =
+                                scan_blob(objects, worker, item, (&commits, &tags), added_only);
                             progress.scanned(bytes);
                         }
                     },
@@ -248,13 +252,17 @@ fn scan_blob(
     objects: &mut Objects<'_>,
     worker: &mut Worker<'_, '_>,
     item: &BlobItem,
-    commits: &[Arc<Commit>],
+    (commits, tags): (&[Arc<Commit>], &[Arc<str>]),
     added_only: bool,
 ) -> u64 {
     let provenance = Provenance::GitBlob {
-        path: item.path.to_str_lossy().into(),
+        path: path_text(&item.path).into(),
         blob: item.id.to_string().into(),
-        commit: item.commit.map(|ci| commits[ci].clone()),
+        origin: match item.origin {
+            Origin::Index => GitOrigin::Index,
+            Origin::Commit(ci) => GitOrigin::Commit(commits[ci].clone()),
+            Origin::Tag(ti) => GitOrigin::Tag(tags[ti].clone()),
+        },
     };
     let stage = worker.stage();
     let limit = stage.policy().max_read.min(stage.policy().max_size);
@@ -274,7 +282,7 @@ fn scan_blob(
     let also = || {
         let occurrence = |(ci, path): &(usize, gix::bstr::BString)| Occurrence {
             commit: commits[*ci].id.clone(),
-            path: path.to_str_lossy().into_owned(),
+            path: path_text(path),
         };
         item.also.iter().map(occurrence).collect()
     };

@@ -190,36 +190,69 @@ pub(crate) fn resolve(repo: &gix::Repository, rev: &str) -> Result<ObjectId, Git
     Ok(commit.id)
 }
 
-/// Commit ids every ref points at (branches, tags peeled to commits, remotes, stash and its
-/// reflog), or just the given refs.
+/// What the refs point at.
+#[derive(Debug, Default)]
+pub(crate) struct Tips {
+    /// Commits to walk from.
+    pub(crate) commits: Vec<ObjectId>,
+    /// Blobs and trees a ref points at directly (a tag of a file or a directory): the ref's
+    /// name, the object and its kind.
+    pub(crate) objects: Vec<(String, ObjectId, gix::objs::Kind)>,
+    /// Refs that could not be read or point at nothing, each named: the rest is walked.
+    pub(crate) errors: Vec<GitError>,
+}
+
+/// What every ref points at (branches, tags peeled, remotes, the stash and its reflog, a
+/// detached HEAD), or just the given refs, which must name commits.
 ///
 /// # Errors
-/// The references cannot be read, or a given ref does not resolve to a commit.
-pub(crate) fn tips(repo: &gix::Repository, only: &[String]) -> Result<Vec<ObjectId>, GitError> {
+/// The references cannot be listed at all, or a given ref does not resolve to a commit. A ref
+/// that cannot be read among many is recorded in [`Tips::errors`] instead.
+pub(crate) fn tips(repo: &gix::Repository, only: &[String]) -> Result<Tips, GitError> {
+    let mut tips = Tips::default();
     if !only.is_empty() {
-        return only.iter().map(|r| resolve(repo, r)).collect();
+        tips.commits = only.iter().map(|r| resolve(repo, r)).collect::<Result<_, _>>()?;
+        return Ok(tips);
     }
-    let mut tips = Vec::new();
     let platform = repo.references().map_err(|e| err("references", e))?;
     let all = platform.all().map_err(|e| err("references", e))?;
-    for r in all.peeled().map_err(|e| err("references", e))? {
-        let r = r.map_err(|e| err("reference", e))?;
-        let Some(id) = r.try_id() else { continue };
-        let header = repo.find_header(id).map_err(|e| err(format!("object {id}"), e))?;
-        if header.kind() == gix::objs::Kind::Commit {
-            tips.push(id.detach());
+    for r in all {
+        let mut r = match r {
+            Ok(r) => r,
+            Err(e) => {
+                tips.errors.push(err("reference", e));
+                continue;
+            }
+        };
+        let name = r.name().as_bstr().to_string();
+        let id = match r.peel_to_id() {
+            Ok(id) => id.detach(),
+            Err(e) => {
+                tips.errors.push(err(format!("reference {name}"), e));
+                continue;
+            }
+        };
+        match repo.find_header(id) {
+            Ok(h) if h.kind() == gix::objs::Kind::Commit => tips.commits.push(id),
+            Ok(h) if matches!(h.kind(), gix::objs::Kind::Blob | gix::objs::Kind::Tree) => {
+                tips.objects.push((name, id, h.kind()));
+            }
+            Ok(_) => {}
+            Err(e) => tips.errors.push(err(format!("reference {name}: object {id}"), e)),
         }
     }
     if let Ok(Some(stash)) = repo.try_find_reference("refs/stash") {
         let mut log = stash.log_iter();
         if let Ok(Some(lines)) = log.all() {
-            tips.extend(lines.flatten().map(|l| l.new_oid()));
+            tips.commits.extend(lines.flatten().map(|l| l.new_oid()));
         }
     }
     if let Ok(head) = repo.head_id() {
-        tips.push(head.detach()); // a detached HEAD is under no ref
+        tips.commits.push(head.detach()); // a detached HEAD is under no ref
     }
-    tips.sort();
-    tips.dedup();
+    tips.commits.sort();
+    tips.commits.dedup();
+    tips.objects.sort();
+    tips.objects.dedup_by_key(|o| o.1);
     Ok(tips)
 }

@@ -8,10 +8,9 @@ use super::{err, tips, CommitInfo, GitError};
 use gix::bstr::{BString, ByteSlice};
 use gix::hashtable::{HashMap, HashSet};
 use gix::objs::tree::EntryKind;
-use gix::objs::FindExt;
 use gix::ObjectId;
 // gix's tables hash only object ids; paths go in the standard ones.
-use std::collections::{HashMap as PathMap, HashSet as PathSet};
+use std::collections::HashSet as PathSet;
 
 /// One blob to scan.
 #[derive(Clone, Debug)]
@@ -20,8 +19,9 @@ pub(crate) struct BlobItem {
     pub(crate) id: ObjectId,
     /// Repository-relative path where it (first) appeared.
     pub(crate) path: BString,
-    /// Index into [`GitPlan::commits`] of the commit that introduced it; `None` for staged blobs.
-    pub(crate) commit: Option<usize>,
+    /// What carries it: the index, a commit (into [`GitPlan::commits`]) or a ref (into
+    /// [`GitPlan::tags`]).
+    pub(crate) origin: Origin,
     /// The blob at the same path before the change, to report added lines only; `None` when
     /// the whole blob is new.
     pub(crate) before: Option<ObjectId>,
@@ -35,9 +35,21 @@ pub(crate) struct BlobItem {
 
 impl BlobItem {
     /// A blob that is new as a whole (no previous version to diff against).
-    pub(crate) fn new(id: ObjectId, path: BString, commit: Option<usize>) -> BlobItem {
-        BlobItem { id, path, commit, before: None, also: Vec::new(), rename_sources: Vec::new() }
+    pub(crate) fn new(id: ObjectId, path: BString, origin: Origin) -> BlobItem {
+        BlobItem { id, path, origin, before: None, also: Vec::new(), rename_sources: Vec::new() }
     }
+}
+
+/// What carries a listed blob.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// The index (staged).
+    Index,
+    /// The commit at this index of [`GitPlan::commits`].
+    Commit(usize),
+    /// The ref at this index of [`GitPlan::tags`], which points at the blob or a tree holding
+    /// it, and no commit does.
+    Tag(usize),
 }
 
 /// What to scan in a repository.
@@ -45,36 +57,112 @@ impl BlobItem {
 pub(crate) struct GitPlan {
     /// Commits referred to by the items.
     pub(crate) commits: Vec<CommitInfo>,
+    /// Refs that carry blobs no commit does.
+    pub(crate) tags: Vec<String>,
     /// Unique blobs.
     pub(crate) blobs: Vec<BlobItem>,
     /// Submodules (gitlinks) that were skipped, by path.
     pub(crate) submodules: Vec<BString>,
+    /// Objects and refs that could not be read: what they held was not listed; the rest was.
+    pub(crate) errors: Vec<GitError>,
 }
 
+/// A commit's header, parsed leniently: git accepts commits whose author line has no email or
+/// an odd date (`author NoEmail 1700000000 +0000`), and so does this, showing the identity as it
+/// is written rather than refusing the commit.
 fn commit_info(
     repo: &gix::Repository,
     id: ObjectId,
     buf: &mut Vec<u8>,
 ) -> Result<(CommitInfo, ObjectId, Vec<ObjectId>), GitError> {
-    let c = repo.objects.find_commit(&id, buf).map_err(|e| err(format!("commit {id}"), e))?;
-    let author = c.author().map_err(|e| err(format!("commit {id}: author"), e))?;
-    let committer = c.committer().map_err(|e| err(format!("commit {id}: committer"), e))?;
+    use gix::objs::Find;
+    let data = match repo.objects.try_find(&id, buf) {
+        Ok(Some(d)) if d.kind == gix::objs::Kind::Commit => d.data,
+        Ok(Some(d)) => return Err(err(format!("commit {id}"), format!("is a {}", d.kind))),
+        Ok(None) => return Err(err(format!("commit {id}"), "not found")),
+        Err(e) => return Err(err(format!("commit {id}"), e)),
+    };
+    let mut tree = None;
+    let mut parents = Vec::new();
+    let mut author = Identity::default();
+    let mut committer = Identity::default();
+    for line in data.split(|&b| b == b'\n') {
+        if line.is_empty() {
+            break; // the message follows
+        }
+        let (key, value) = line.split_at(line.find_byte(b' ').unwrap_or(line.len()));
+        let value = value.strip_prefix(b" ").unwrap_or(value);
+        match key {
+            b"tree" => tree = ObjectId::from_hex(value).ok(),
+            b"parent" => parents.extend(ObjectId::from_hex(value).ok()),
+            b"author" => author = Identity::parse(value),
+            b"committer" => committer = Identity::parse(value),
+            _ => {}
+        }
+    }
+    let tree = tree.ok_or_else(|| err(format!("commit {id}"), "has no tree"))?;
     let info = CommitInfo {
         id,
-        author: author.name.to_str_lossy().into_owned(),
-        email: author.email.to_str_lossy().into_owned(),
-        author_time: author.seconds(),
-        commit_time: committer.seconds(),
+        author: author.name,
+        email: author.email,
+        author_time: author.time,
+        commit_time: committer.time,
     };
-    Ok((info, c.tree(), c.parents().collect()))
+    Ok((info, tree, parents))
+}
+
+/// `Name <email> seconds timezone`, or whatever an odd commit has instead.
+#[derive(Default)]
+struct Identity {
+    name: String,
+    email: String,
+    time: i64,
+}
+
+impl Identity {
+    fn parse(value: &[u8]) -> Identity {
+        let time_of = |rest: &[u8]| {
+            rest.split(|&b| b == b' ')
+                .filter(|w| !w.is_empty())
+                .find_map(|w| std::str::from_utf8(w).ok()?.parse::<i64>().ok())
+                .unwrap_or(0)
+        };
+        match (value.find_byte(b'<'), value.rfind_byte(b'>')) {
+            (Some(lt), Some(gt)) if lt < gt => Identity {
+                name: value[..lt].trim().to_str_lossy().into_owned(),
+                email: value[lt + 1..gt].to_str_lossy().into_owned(),
+                time: time_of(&value[gt + 1..]),
+            },
+            _ => {
+                // No email: the name is the text before the trailing numbers.
+                let words: Vec<&[u8]> = value.split(|&b| b == b' ').collect();
+                let numeric = |w: &&[u8]| {
+                    !w.is_empty()
+                        && w.iter().all(|b| b.is_ascii_digit() || *b == b'+' || *b == b'-')
+                };
+                let tail = words.iter().rev().take_while(|w| numeric(w)).count();
+                let name = words[..words.len() - tail].join(&b' ');
+                Identity {
+                    name: name.trim().to_str_lossy().into_owned(),
+                    email: String::new(),
+                    time: time_of(&words[words.len() - tail..].join(&b' ')),
+                }
+            }
+        }
+    }
 }
 
 /// Walks the commits reachable from `tips` but not from `hidden`, oldest first (by committer
-/// time, then id, so "first" is deterministic), with their tree and parents.
+/// time, then id, so "first" is deterministic), with their tree and parents. A commit that
+/// cannot be read is recorded in `errors` and left out; the walk goes on.
+///
+/// # Errors
+/// The walk cannot start at all.
 fn commits(
     repo: &gix::Repository,
     tips: Vec<ObjectId>,
     hidden: Vec<ObjectId>,
+    errors: &mut Vec<GitError>,
 ) -> Result<Vec<(CommitInfo, ObjectId, Vec<ObjectId>)>, GitError> {
     let mut out = Vec::new();
     if tips.is_empty() {
@@ -83,21 +171,34 @@ fn commits(
     let walk = repo.rev_walk(tips).with_hidden(hidden).all().map_err(|e| err("history walk", e))?;
     let mut buf = Vec::new();
     for info in walk {
-        let info = info.map_err(|e| err("history walk", e))?;
-        out.push(commit_info(repo, info.id, &mut buf)?);
+        let id = match info {
+            Ok(info) => info.id,
+            Err(e) => {
+                errors.push(err("history walk", e));
+                continue;
+            }
+        };
+        match commit_info(repo, id, &mut buf) {
+            Ok(c) => out.push(c),
+            Err(e) => errors.push(e),
+        }
     }
     out.sort_by_key(|c| (c.0.commit_time, c.0.id));
     Ok(out)
 }
 
-/// What [`history_walk`] reports, in order: each commit, then the files it introduces.
+/// What [`history_walk`] reports, in order: each commit, then the files it introduces; then
+/// each ref that points at a blob or tree, then the files it carries.
 pub(crate) enum Visit<'a> {
     /// The next commit, oldest first; its index is the count of commits reported before it.
     Commit(CommitInfo),
-    /// A file of the last reported commit.
+    /// The next ref that points at a blob or tree (a tag); its index is the count of refs
+    /// reported before it.
+    Tag(String),
+    /// A file of the last reported commit or ref.
     File {
-        /// Index of the commit.
-        commit: usize,
+        /// What carries it.
+        origin: Origin,
         /// Directory of the file (empty at the root).
         dir: &'a [u8],
         /// File name.
@@ -109,46 +210,71 @@ pub(crate) enum Visit<'a> {
 
 /// Walks the commits reachable from `branches` (every ref when empty) oldest first (by
 /// committer time, then id, so "first" is deterministic) and reports each commit and the files
-/// of its tree. Trees are entered once each unless `revisit`: a tree already seen in an older
+/// of its tree, then the blobs and trees refs point at directly (a tag of a file or a
+/// directory). Trees are entered once each unless `revisit`: a tree already seen in an older
 /// commit holds only files already reported, so every blob is first reported with the oldest
 /// commit and path that carried it. Returns the paths of submodules (gitlinks), which are
-/// skipped.
+/// skipped. A ref, commit or tree that cannot be read is recorded in `errors`; the walk goes on
+/// with the rest.
 ///
 /// # Errors
-/// A ref, commit or tree cannot be read; the error names the object.
+/// The refs cannot be listed, or a ref given in `branches` does not name a commit.
 pub(crate) fn history_walk(
     objects: &mut Objects<'_>,
     branches: &[String],
     revisit: bool,
+    errors: &mut Vec<GitError>,
     mut visit: impl FnMut(Visit<'_>),
 ) -> Result<Vec<BString>, GitError> {
-    let repo = objects.repo();
-    let tips = tips(repo, branches)?;
-    let commits = commits(repo, tips, Vec::new())?;
+    let repo = objects.repo().clone();
+    let tips = tips(&repo, branches)?;
+    errors.extend(tips.errors);
+    let commits = commits(&repo, tips.commits, Vec::new(), errors)?;
     let mut seen_trees: HashSet<ObjectId> = HashSet::default();
     let mut submodules: PathSet<BString> = PathSet::default();
     for (ci, (info, tree, _parents)) in commits.into_iter().enumerate() {
         visit(Visit::Commit(info));
-        walk_tree(objects, tree, &mut seen_trees, !revisit, |dir, name, id, kind| {
-            if kind == EntryKind::Commit {
-                submodules.insert(join(dir, name));
-            } else {
-                visit(Visit::File { commit: ci, dir, name, id });
-            }
-        })?;
+        let files = files_of(Origin::Commit(ci), &mut submodules, &mut visit);
+        walk_tree(objects, tree, &mut seen_trees, !revisit, errors, files);
+    }
+    for (ti, (name, id, kind)) in tips.objects.into_iter().enumerate() {
+        visit(Visit::Tag(name));
+        let origin = Origin::Tag(ti);
+        if kind == gix::objs::Kind::Tree {
+            let files = files_of(origin, &mut submodules, &mut visit);
+            walk_tree(objects, id, &mut seen_trees, true, errors, files);
+        } else {
+            visit(Visit::File { origin, dir: b"", name: b"", id });
+        }
     }
     let mut submodules: Vec<BString> = submodules.into_iter().collect();
     submodules.sort();
     Ok(submodules)
 }
 
+/// A [`walk_tree`] visitor that reports files of `origin` and collects submodules.
+fn files_of<'v>(
+    origin: Origin,
+    submodules: &'v mut PathSet<BString>,
+    visit: &'v mut dyn FnMut(Visit<'_>),
+) -> impl FnMut(&[u8], &[u8], ObjectId, EntryKind) + 'v {
+    move |dir, name, id, kind| {
+        if kind == EntryKind::Commit {
+            submodules.insert(join(dir, name));
+        } else {
+            visit(Visit::File { origin, dir, name, id });
+        }
+    }
+}
+
 /// Every unique blob reachable from `branches` (every ref when empty), attributed to the
-/// oldest commit and path that carried it (see [`history_walk`]); with `all_occurrences`, each
-/// blob also lists every other commit and path that carries it. `walked` is called as each
-/// commit's tree is entered (for progress).
+/// oldest commit and path that carried it (see [`history_walk`]), or to the ref that alone
+/// carries it; with `all_occurrences`, each blob also lists every other commit and path that
+/// carries it. `walked` is called as each commit's tree is entered (for progress).
 ///
 /// # Errors
-/// A ref, commit or tree cannot be read; the error names the object.
+/// The refs cannot be listed, or a ref given in `branches` does not name a commit. Objects
+/// that cannot be read are in [`GitPlan::errors`].
 pub(crate) fn history(
     objects: &mut Objects<'_>,
     branches: &[String],
@@ -156,24 +282,38 @@ pub(crate) fn history(
     mut walked: impl FnMut(),
 ) -> Result<GitPlan, GitError> {
     let mut plan = GitPlan::default();
+    let mut errors = Vec::new();
     let mut index: HashMap<ObjectId, usize> = HashMap::default();
-    plan.submodules = history_walk(objects, branches, all_occurrences, |v| match v {
+    plan.submodules = history_walk(objects, branches, all_occurrences, &mut errors, |v| match v {
         Visit::Commit(info) => {
             walked();
             plan.commits.push(info);
         }
-        Visit::File { commit, dir, name, id } => match index.get(&id) {
-            Some(&bi) => {
-                if all_occurrences {
-                    plan.blobs[bi].also.push((commit, join(dir, name)));
+        Visit::Tag(name) => plan.tags.push(name),
+        Visit::File { origin, dir, name, id } => {
+            // A blob a ref points at has no path of its own: it is shown as the ref.
+            let path = if name.is_empty() {
+                match origin {
+                    Origin::Tag(ti) => BString::from(plan.tags[ti].as_str()),
+                    _ => BString::default(),
+                }
+            } else {
+                join(dir, name)
+            };
+            match index.get(&id) {
+                Some(&bi) => {
+                    if let (true, Origin::Commit(ci)) = (all_occurrences, origin) {
+                        plan.blobs[bi].also.push((ci, path));
+                    }
+                }
+                None => {
+                    index.insert(id, plan.blobs.len());
+                    plan.blobs.push(BlobItem::new(id, path, origin));
                 }
             }
-            None => {
-                index.insert(id, plan.blobs.len());
-                plan.blobs.push(BlobItem::new(id, join(dir, name), Some(commit)));
-            }
-        },
+        }
     })?;
+    plan.errors = errors;
     Ok(plan)
 }
 
@@ -181,25 +321,39 @@ pub(crate) fn history(
 /// the entry's directory (empty at the root). With `skip_seen`, a tree already in `seen` is not
 /// entered again (its entries were visited before). Paths are only built for the trees entered;
 /// the visitor builds a file's path only if it needs it, so revisiting the files of a changed
-/// directory costs no allocation.
+/// directory costs no allocation. A tree that cannot be read is recorded in `errors` and its
+/// entries are left out; the rest is visited.
 fn walk_tree<F>(
     objects: &mut Objects<'_>,
     root: ObjectId,
     seen: &mut HashSet<ObjectId>,
     skip_seen: bool,
+    errors: &mut Vec<GitError>,
     mut visit: F,
-) -> Result<(), GitError>
-where
+) where
     F: FnMut(&[u8], &[u8], ObjectId, EntryKind),
 {
     if !seen.insert(root) && skip_seen {
-        return Ok(());
+        return;
     }
+    let hash = objects.repo().object_hash();
     let mut stack = vec![(root, BString::default())];
     while let Some((tid, dir)) = stack.pop() {
-        let data = objects.read_as(&tid, gix::objs::Kind::Tree).map_err(|e| err("tree", e))?;
-        for entry in gix::objs::TreeRefIter::from_bytes(&data, objects.repo().object_hash()) {
-            let e = entry.map_err(|e| err(format!("tree {tid}"), e))?;
+        let data = match objects.read_as(&tid, gix::objs::Kind::Tree) {
+            Ok(data) => data,
+            Err(e) => {
+                errors.push(err(format!("tree at `{}`", crate::provenance::path_text(&dir)), e));
+                continue;
+            }
+        };
+        for entry in gix::objs::TreeRefIter::from_bytes(&data, hash) {
+            let e = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    errors.push(err(format!("tree {tid}"), e));
+                    break;
+                }
+            };
             let kind = e.mode.kind();
             if kind == EntryKind::Tree {
                 let id = e.oid.to_owned();
@@ -211,50 +365,176 @@ where
             }
         }
     }
-    Ok(())
 }
 
-/// `dir/name`, or `name` at the root.
+/// `dir/name`, or `name` at the root. A name holding a `/` (which git never writes, but a
+/// crafted tree can) keeps it as `\x2f`, so it cannot pose as a deeper path.
 pub(crate) fn join(dir: &[u8], name: &[u8]) -> BString {
     let mut path = BString::from(Vec::with_capacity(dir.len() + 1 + name.len()));
     if !dir.is_empty() {
         path.extend_from_slice(dir);
         path.push(b'/');
     }
-    path.extend_from_slice(name);
+    for part in name.split_inclusive(|&b| b == b'/') {
+        match part.strip_suffix(b"/") {
+            Some(part) => {
+                path.extend_from_slice(part);
+                path.extend_from_slice(b"\\x2f");
+            }
+            None => path.extend_from_slice(part),
+        }
+    }
     path
 }
 
-/// Collects files into `out` and submodules (gitlinks) into `submodules`.
-fn collect<'a>(
-    out: &'a mut Vec<(BString, ObjectId)>,
-    submodules: &'a mut PathSet<BString>,
-) -> impl FnMut(&[u8], &[u8], ObjectId, EntryKind) + 'a {
-    move |dir, name, id, kind| {
-        if kind == EntryKind::Commit {
-            submodules.insert(join(dir, name));
-        } else {
-            out.push((join(dir, name), id));
+/// One entry of a tree: name, kind and object.
+type TreeEntry = (BString, EntryKind, ObjectId);
+
+/// Parsed trees, each parsed once per listing however often it recurs (a tree that repeats one
+/// subtree ten ways over six levels names a million paths but holds few objects).
+#[derive(Default)]
+struct Trees {
+    parsed: HashMap<ObjectId, std::rc::Rc<Vec<TreeEntry>>>,
+}
+
+impl Trees {
+    /// The entries of tree `id`, in tree order.
+    fn get(
+        &mut self,
+        objects: &mut Objects<'_>,
+        id: ObjectId,
+    ) -> Result<std::rc::Rc<Vec<TreeEntry>>, GitError> {
+        if let Some(t) = self.parsed.get(&id) {
+            return Ok(t.clone());
         }
+        let data = objects.read_as(&id, gix::objs::Kind::Tree).map_err(|e| err("tree", e))?;
+        let mut entries = Vec::new();
+        for entry in gix::objs::TreeRefIter::from_bytes(&data, objects.repo().object_hash()) {
+            let e = entry.map_err(|e| err(format!("tree {id}"), e))?;
+            entries.push((BString::from(e.filename), e.mode.kind(), e.oid.to_owned()));
+        }
+        let entries = std::rc::Rc::new(entries);
+        self.parsed.insert(id, entries.clone());
+        Ok(entries)
     }
 }
 
-/// `path -> blob` of every file in tree `root`.
-fn tree_files(
-    objects: &mut Objects<'_>,
-    root: ObjectId,
-) -> Result<PathMap<BString, ObjectId>, GitError> {
-    let mut files = Vec::new();
-    let mut seen = HashSet::default();
-    let mut subs = PathSet::default();
-    walk_tree(objects, root, &mut seen, false, collect(&mut files, &mut subs))?;
-    Ok(files.into_iter().collect())
+/// What one commit of a range introduced: files whose blob differs from the blob at the same
+/// path in every parent, and blobs of the first parent it deleted.
+struct Introduced<'a> {
+    files: Vec<(BString, ObjectId, Option<ObjectId>)>,
+    deleted: Vec<ObjectId>,
+    submodules: &'a mut PathSet<BString>,
+    /// (tree, parents' trees) pairs already compared in this listing: a subtree that recurs
+    /// is compared once (its files were listed the first time).
+    compared: &'a mut HashSet<ObjectId>,
+    /// Trees that could not be read.
+    errors: &'a mut Vec<GitError>,
+}
+
+/// How many deleted blobs are collected for rename detection before the rest are left out.
+const DELETED_BUDGET: usize = 4096;
+
+/// A key for the pair (tree, parent trees), to compare each pair once.
+fn pair_key(tree: ObjectId, parents: &[Option<ObjectId>]) -> ObjectId {
+    let mut h = gix::hash::hasher(tree.kind());
+    h.update(tree.as_bytes());
+    for p in parents {
+        h.update(p.as_ref().map_or(&[0u8; 0][..], |p| p.as_bytes()));
+        h.update(b"/");
+    }
+    h.try_finalize().unwrap_or(tree)
+}
+
+impl Introduced<'_> {
+    /// Compares tree `tree` at `dir` with the parents' trees at the same place, descending only
+    /// into subtrees whose ids differ from every parent's.
+    fn diff(
+        &mut self,
+        objects: &mut Objects<'_>,
+        trees: &mut Trees,
+        dir: &[u8],
+        tree: ObjectId,
+        parents: &[Option<ObjectId>],
+    ) -> Result<(), GitError> {
+        if parents.contains(&Some(tree)) || !self.compared.insert(pair_key(tree, parents)) {
+            return Ok(());
+        }
+        let entries = trees.get(objects, tree)?;
+        let mut parent_entries = Vec::with_capacity(parents.len());
+        for p in parents {
+            parent_entries.push(match p {
+                Some(p) => Some(trees.get(objects, *p)?),
+                None => None,
+            });
+        }
+        let at = |list: &Option<std::rc::Rc<Vec<TreeEntry>>>, name: &[u8]| {
+            list.as_ref().and_then(|l| l.iter().find(|e| e.0 == name).map(|e| (e.1, e.2)))
+        };
+        for (name, kind, id) in entries.iter() {
+            let olds: Vec<Option<(EntryKind, ObjectId)>> =
+                parent_entries.iter().map(|l| at(l, name)).collect();
+            match kind {
+                EntryKind::Tree => {
+                    let sub: Vec<Option<ObjectId>> = olds
+                        .iter()
+                        .map(|o| o.filter(|(k, _)| *k == EntryKind::Tree).map(|(_, id)| id))
+                        .collect();
+                    self.diff(objects, trees, &join(dir, name), *id, &sub)?;
+                }
+                EntryKind::Commit => {
+                    self.submodules.insert(join(dir, name));
+                }
+                _ => {
+                    let blobs: Vec<Option<ObjectId>> = olds
+                        .iter()
+                        .map(|o| o.filter(|(k, _)| *k != EntryKind::Tree).map(|(_, id)| id))
+                        .collect();
+                    if blobs.contains(&Some(*id)) {
+                        continue; // unchanged relative to some parent: not introduced here
+                    }
+                    let before = blobs.into_iter().flatten().next();
+                    self.files.push((join(dir, name), *id, before));
+                }
+            }
+        }
+        // What the first parent held here that this tree does not: rename sources.
+        if let Some(Some(first)) = parent_entries.first() {
+            for (name, kind, id) in first.iter() {
+                if self.deleted.len() >= DELETED_BUDGET {
+                    break;
+                }
+                let kept = entries.iter().any(|e| {
+                    e.0 == *name && (e.1 == EntryKind::Tree) == (*kind == EntryKind::Tree)
+                });
+                if kept {
+                    continue;
+                }
+                match kind {
+                    EntryKind::Tree => {
+                        let mut seen = HashSet::default();
+                        let deleted = &mut self.deleted;
+                        walk_tree(objects, *id, &mut seen, true, self.errors, |_, _, id, kind| {
+                            if kind != EntryKind::Commit && deleted.len() < DELETED_BUDGET {
+                                deleted.push(id);
+                            }
+                        });
+                    }
+                    EntryKind::Commit => {}
+                    _ => self.deleted.push(*id),
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The blobs introduced by the commits reachable from `to` but not from `from` (a pull
 /// request's `base..head`): for each commit, every path whose blob differs from the blob at that
 /// path in each parent. Each unique blob once, attributed to its oldest such commit, with the
-/// blob it replaced (for added-line reporting).
+/// blob it replaced (for added-line reporting). Trees are compared, not listed: a subtree whose
+/// id some parent has holds nothing new, and one that recurs is compared once, so the cost
+/// follows what changed, not how many paths the trees name.
 ///
 /// # Errors
 /// A revision, commit or tree cannot be read.
@@ -265,67 +545,48 @@ pub(crate) fn range(
 ) -> Result<GitPlan, GitError> {
     let repo = objects.repo().clone();
     let repo = &repo;
-    let commits = commits(repo, vec![to], vec![from])?;
     let mut plan = GitPlan::default();
-    let mut index: HashMap<ObjectId, usize> = HashMap::default();
+    let commits = commits(repo, vec![to], vec![from], &mut plan.errors)?;
+    let mut index: HashSet<ObjectId> = HashSet::default();
     let mut buf = Vec::new();
     let mut subs = PathSet::default();
-    let mut tree_cache: HashMap<ObjectId, PathMap<BString, ObjectId>> = HashMap::default();
+    let mut trees = Trees::default();
+    let mut compared = HashSet::default();
     for (ci, (info, tree, parents)) in commits.into_iter().enumerate() {
-        let mut parent_files = Vec::new();
+        let mut parent_trees = Vec::new();
         for p in &parents {
             if !repo.has_object(p) {
                 continue; // shallow boundary
             }
             let (_, ptree, _) = commit_info(repo, *p, &mut buf)?;
-            if !tree_cache.contains_key(&ptree) {
-                let f = tree_files(objects, ptree)?;
-                tree_cache.insert(ptree, f);
-            }
-            parent_files.push(ptree);
+            parent_trees.push(Some(ptree));
         }
-        // Tree order, not map order: which path a blob is first reported at stays deterministic.
-        let mut walked = Vec::new();
-        walk_tree(objects, tree, &mut HashSet::default(), false, collect(&mut walked, &mut subs))?;
-        let files: PathMap<BString, ObjectId> = walked.iter().cloned().collect();
-        // Files of the first parent this commit deletes: where a renamed-and-edited file may
-        // come from.
-        let deleted: Vec<ObjectId> = parent_files
-            .first()
-            .map(|t| {
-                let mut d: Vec<ObjectId> = tree_cache[t]
-                    .iter()
-                    .filter(|(p, _)| !files.contains_key(*p))
-                    .map(|(_, id)| *id)
-                    .collect();
-                d.sort();
-                d.dedup();
-                d.truncate(MAX_RENAME_SOURCES);
-                d
-            })
-            .unwrap_or_default();
-        for (path, id) in walked {
-            let olds: Vec<Option<ObjectId>> =
-                parent_files.iter().map(|t| tree_cache[t].get(&path).copied()).collect();
-            if olds.contains(&Some(id)) {
-                continue; // unchanged relative to some parent: not introduced here
-            }
-            if index.contains_key(&id) {
+        let mut introduced = Introduced {
+            files: Vec::new(),
+            deleted: Vec::new(),
+            submodules: &mut subs,
+            compared: &mut compared,
+            errors: &mut plan.errors,
+        };
+        introduced.diff(objects, &mut trees, b"", tree, &parent_trees)?;
+        let Introduced { files, mut deleted, .. } = introduced;
+        deleted.sort();
+        deleted.dedup();
+        deleted.truncate(MAX_RENAME_SOURCES);
+        for (path, id, before) in files {
+            if !index.insert(id) {
                 continue;
             }
-            index.insert(id, plan.blobs.len());
-            let before = olds.into_iter().flatten().next();
             let rename_sources = if before.is_none() { deleted.clone() } else { Vec::new() };
             plan.blobs.push(BlobItem {
                 id,
                 path,
-                commit: Some(ci),
+                origin: Origin::Commit(ci),
                 before,
                 also: Vec::new(),
                 rename_sources,
             });
         }
-        tree_cache.insert(tree, files);
         plan.commits.push(info);
     }
     let mut subs: Vec<BString> = subs.into_iter().collect();
@@ -334,33 +595,64 @@ pub(crate) fn range(
     Ok(plan)
 }
 
+/// The blob at `path` in tree `root`, if there is one.
+fn blob_at(
+    objects: &mut Objects<'_>,
+    trees: &mut Trees,
+    root: ObjectId,
+    path: &[u8],
+) -> Result<Option<ObjectId>, GitError> {
+    let mut tree = root;
+    let mut parts = path.split(|&b| b == b'/').peekable();
+    while let Some(part) = parts.next() {
+        let entries = trees.get(objects, tree)?;
+        let Some((_, kind, id)) = entries.iter().find(|e| e.0 == part) else { return Ok(None) };
+        match (parts.peek().is_some(), *kind == EntryKind::Tree) {
+            (true, true) => tree = *id,
+            (false, false) if *kind != EntryKind::Commit => return Ok(Some(*id)),
+            _ => return Ok(None),
+        }
+    }
+    Ok(None)
+}
+
 /// What `git commit` would record: every index entry whose blob differs from HEAD's at the same
 /// path (new, modified or renamed-and-modified files), with HEAD's blob as `before`. A pure
 /// rename (the same blob at a new path) adds no lines and is listed only with `all_lines`.
+/// HEAD is looked up path by path through trees parsed once each, never listed whole, and
+/// directories whose index cache-tree still names HEAD's tree are not searched for deletions.
 ///
 /// # Errors
 /// The index, HEAD or a tree cannot be read.
 pub(crate) fn staged(objects: &mut Objects<'_>, all_lines: bool) -> Result<GitPlan, GitError> {
-    let repo = objects.repo();
+    let repo = objects.repo().clone();
     let index = repo.index_or_empty().map_err(|e| err("index", e))?;
     let head_tree = repo.head_tree_id_or_empty().map_err(|e| err("HEAD", e))?.detach();
-    let head = tree_files(objects, head_tree)?;
-    let head_blobs: HashSet<ObjectId> = head.values().copied().collect();
-    let mut plan = GitPlan::default();
     let state: &gix::index::State = &index;
+    let mut trees = Trees::default();
+    // Every blob HEAD holds (each tree entered once): a staged blob among them is a rename or
+    // copy of content already committed.
+    let mut head_blobs: HashSet<ObjectId> = HashSet::default();
+    let mut plan = GitPlan::default();
+    walk_tree(
+        objects,
+        head_tree,
+        &mut HashSet::default(),
+        true,
+        &mut plan.errors,
+        |_, _, id, kind| {
+            if kind != EntryKind::Commit {
+                head_blobs.insert(id);
+            }
+        },
+    );
     use gix::index::entry::{Flags, Mode, Stage};
-    // Files of HEAD missing from the index: where a renamed-and-edited file may come from.
-    let in_index: PathSet<&gix::bstr::BStr> =
-        state.entries().iter().map(|e| e.path(state)).collect();
-    let mut deleted: Vec<ObjectId> =
-        head.iter().filter(|(p, _)| !in_index.contains(p.as_bstr())).map(|(_, id)| *id).collect();
-    deleted.sort();
-    deleted.dedup();
-    deleted.truncate(MAX_RENAME_SOURCES);
+    let mut listed: Vec<(BString, ObjectId, Option<ObjectId>)> = Vec::new();
+    let mut unique: HashSet<ObjectId> = HashSet::default();
     for e in state.entries() {
-        let path = e.path(state).to_owned();
+        let path = e.path(state);
         if e.mode == Mode::COMMIT {
-            plan.submodules.push(path);
+            plan.submodules.push(path.to_owned());
             continue;
         }
         if !(e.mode == Mode::FILE || e.mode == Mode::FILE_EXECUTABLE || e.mode == Mode::SYMLINK)
@@ -371,24 +663,88 @@ pub(crate) fn staged(objects: &mut Objects<'_>, all_lines: bool) -> Result<GitPl
         if e.stage() != Stage::Unconflicted && e.stage() != Stage::Ours {
             continue; // during a conflict, scan our side once
         }
-        let before = head.get(&path).copied();
+        let before = blob_at(objects, &mut trees, head_tree, path)?;
         if before == Some(e.id) {
             continue;
         }
         if before.is_none() && head_blobs.contains(&e.id) && !all_lines {
             continue; // a pure rename or copy: no new content
         }
+        if !unique.insert(e.id) {
+            continue; // the same content staged at another path: scanned once, at the first
+        }
+        listed.push((path.to_owned(), e.id, before));
+    }
+    // Files of HEAD missing from the index: where a renamed-and-edited file may come from.
+    let deleted = if listed.iter().any(|(_, _, before)| before.is_none()) {
+        let in_index: PathSet<&gix::bstr::BStr> =
+            state.entries().iter().map(|e| e.path(state)).collect();
+        let mut deleted = Vec::new();
+        deleted_from_head(
+            objects,
+            &mut trees,
+            head_tree,
+            state.tree(),
+            b"",
+            &in_index,
+            &mut deleted,
+        )?;
+        deleted.sort();
+        deleted.dedup();
+        deleted.truncate(MAX_RENAME_SOURCES);
+        deleted
+    } else {
+        Vec::new()
+    };
+    for (path, id, before) in listed {
         let rename_sources = if before.is_none() { deleted.clone() } else { Vec::new() };
         plan.blobs.push(BlobItem {
-            id: e.id,
+            id,
             path,
-            commit: None,
+            origin: Origin::Index,
             before,
             also: Vec::new(),
             rename_sources,
         });
     }
     Ok(plan)
+}
+
+/// Blobs of HEAD's tree `tree` (at `dir`) whose paths the index lacks, up to
+/// [`DELETED_BUDGET`]. A directory whose cache-tree entry is valid and names the same tree
+/// holds no deletion and is skipped.
+fn deleted_from_head(
+    objects: &mut Objects<'_>,
+    trees: &mut Trees,
+    tree: ObjectId,
+    cached: Option<&gix::index::extension::Tree>,
+    dir: &[u8],
+    in_index: &PathSet<&gix::bstr::BStr>,
+    out: &mut Vec<ObjectId>,
+) -> Result<(), GitError> {
+    if cached.is_some_and(|c| c.num_entries.is_some() && c.id == tree)
+        || out.len() >= DELETED_BUDGET
+    {
+        return Ok(());
+    }
+    let entries = trees.get(objects, tree)?;
+    for (name, kind, id) in entries.iter() {
+        let path = join(dir, name);
+        match kind {
+            EntryKind::Tree => {
+                let child = cached
+                    .and_then(|c| c.children.iter().find(|t| t.name.as_slice() == name.as_slice()));
+                deleted_from_head(objects, trees, *id, child, &path, in_index, out)?;
+            }
+            EntryKind::Commit => {}
+            _ => {
+                if !in_index.contains(path.as_bstr()) && out.len() < DELETED_BUDGET {
+                    out.push(*id);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Rename detection compares a new file with at most this many deleted ones (git's default

@@ -133,15 +133,11 @@ pub(crate) enum Event {
     },
 }
 
-/// The report form of a walked path: no leading `./`, `/` separators, lossy for non-UTF-8.
+/// The report form of a walked path: no leading `./`, `/` separators, bytes that are not
+/// UTF-8 as `\xNN` ([`crate::provenance::path_text`]).
 pub(crate) fn display_path(path: &Path) -> String {
     let p = path.strip_prefix("./").unwrap_or(path);
-    let s = p.to_string_lossy();
-    if std::path::MAIN_SEPARATOR == '\\' {
-        s.replace('\\', "/")
-    } else {
-        s.into_owned()
-    }
+    crate::provenance::path_text(p.as_os_str().as_encoded_bytes())
 }
 
 /// What a walk found besides files.

@@ -30,8 +30,11 @@ pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             f.confidence.as_str()
         )?;
         let commit = f.provenance.commit();
-        let location = match commit {
-            Some(c) => {
+        let location = match (commit, f.provenance.tag()) {
+            (None, Some(tag)) => {
+                format!("{}:{}:{}:{}", clean(tag), clean(f.path()), f.line, f.column)
+            }
+            (Some(c), _) => {
                 format!(
                     "{}:{}:{}:{}",
                     &c.id[..c.id.len().min(12)],
@@ -40,7 +43,7 @@ pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
                     f.column
                 )
             }
-            None => format!("{}:{}:{}", clean(f.path()), f.line, f.column),
+            (None, None) => format!("{}:{}:{}", clean(f.path()), f.line, f.column),
         };
         writeln!(out, "  {}", p.wrap("36", &location))?;
         if let Some(c) = commit {

@@ -115,6 +115,8 @@ struct ResultProperties<'a> {
     checksum_valid: bool,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     commit: Option<&'a Commit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tag: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -156,13 +158,24 @@ fn level(s: Severity) -> &'static str {
 }
 
 /// Percent-encodes a path for a URI, keeping `/` and RFC 3986 unreserved characters.
+/// A `.` or `..` segment (a crafted tree can name an entry `..`) is encoded too, so that no URI
+/// climbs out of `%SRCROOT%`.
 fn uri_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
-    for &b in path.as_bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        if segment == "." || segment == ".." {
+            out.push_str(&"%2E".repeat(segment.len()));
+            continue;
+        }
+        for &b in segment.as_bytes() {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
         }
     }
     out
@@ -248,6 +261,7 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult<'_> {
             secret_length: f.secret_length,
             checksum_valid: f.checksum_valid,
             commit: f.provenance.commit(),
+            tag: f.provenance.tag(),
         },
     }
 }
@@ -319,5 +333,6 @@ mod tests {
     #[test]
     fn uris_are_percent_encoded() {
         assert_eq!(uri_path("a dir/ß.env"), "a%20dir/%C3%9F.env");
+        assert_eq!(uri_path("../x/./.git/y"), "%2E%2E/x/%2E/.git/y");
     }
 }
