@@ -7,9 +7,12 @@
 
 use super::plan::{Plan, RangeSpec};
 use super::progress::Progress;
-use super::{finish, load, Ending, Loaded};
+use super::{finish, load, Ending, Loaded, Pinned};
+use crate::config::ConfigText;
 use crate::detect::{Bytes, Item, Lines, Stage, Worker};
 use crate::engine::Compile;
+use crate::files::{self, Links};
+use crate::filter::baseline::Baseline;
 use crate::finding::Occurrence;
 use crate::git::odb::{Objects, ReadError};
 use crate::git::sweep::{pack_pass, PackState, PackStates};
@@ -52,11 +55,12 @@ fn pool(threads: usize) -> Result<ThreadPool> {
 fn with_detector<T: Send>(
     plan: &Plan,
     repo: &Repo,
-    compile: Compile,
+    (compile, pinned): (Compile, Option<&Pinned>),
     pool: &ThreadPool,
     enumerate: impl FnOnce() -> Result<T> + Send,
 ) -> Result<(T, Loaded)> {
-    let (loaded, listed) = pool.join(|| load(plan, repo.workdir.as_deref(), compile), enumerate);
+    let load = || load(plan, repo.workdir.as_deref(), compile, pinned);
+    let (loaded, listed) = pool.join(load, enumerate);
     // A broken configuration is the first thing to fix: its error comes first.
     let loaded = loaded?;
     Ok((listed?, loaded))
@@ -77,7 +81,7 @@ fn show_progress(plan: &Plan) -> bool {
 pub(super) fn staged(plan: &Plan, path: &Path, all_lines: bool, started: Instant) -> Result<u8> {
     let repo = git::open(path)?;
     let pool = pool(plan.threads)?;
-    let (listed, loaded) = with_detector(plan, &repo, Compile::LazySmall, &pool, || {
+    let (listed, loaded) = with_detector(plan, &repo, (Compile::LazySmall, None), &pool, || {
         Ok(walk::staged(&mut repo.objects(), all_lines)?)
     })?;
     let stage = Stage::new(&loaded.detector, plan.policy, plan.detect);
@@ -110,16 +114,91 @@ pub(super) fn range(
             (git::resolve(&local, a)?, git::resolve(&local, b)?)
         }
     };
+    let pinned = pinned_at(plan, &repo, from)?;
     let pool = pool(plan.threads)?;
-    let (listed, loaded) = with_detector(plan, &repo, Compile::Lazy, &pool, || {
-        Ok(walk::range(&mut repo.objects(), from, to)?)
-    })?;
+    let (listed, loaded) =
+        with_detector(plan, &repo, (Compile::Lazy, Some(&pinned)), &pool, || {
+            Ok(walk::range(&mut repo.objects(), from, to)?)
+        })?;
     let stage = Stage::new(&loaded.detector, plan.policy, plan.detect);
     scan_blobs(&stage, &repo, &listed, !all_lines, &pool, show_progress(plan));
     let notes: Vec<String> = shallow_note(&repo).into_iter().chain(loaded.notes.clone()).collect();
     let end =
         Ending { notes: &notes, report_unused: false, srcroot: repo.workdir.as_deref(), started };
     finish(plan, stage, &end)
+}
+
+/// The configuration, `.gitleaksignore` and baseline of a range scan, as the base of the range
+/// has them: a pull request must not be able to allowlist its own secret by adding a
+/// `leakhound.toml` with `secrets = [".*"]` next to it. A file the user named outside the
+/// repository is read from disk; one inside it that the base lacks is not applied. Each
+/// difference between the base's version and the work tree's is a note.
+fn pinned_at(plan: &Plan, repo: &Repo, base: gix::ObjectId) -> Result<Pinned> {
+    let mut pinned = Pinned::default();
+    let Some(top) = repo.workdir.as_deref().and_then(|t| std::fs::canonicalize(t).ok()) else {
+        return Ok(pinned);
+    };
+    let mut objects = repo.objects();
+    let short = &base.to_string()[..12];
+    let cfg = &plan.config;
+    // A path inside the work tree, as the repository names it.
+    let in_repo = |p: &Path| -> Option<String> {
+        let name = p.file_name()?;
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let full = std::fs::canonicalize(dir).ok()?.join(name);
+        let rel = full.strip_prefix(&top).ok()?;
+        Some(rel.to_str()?.to_string())
+    };
+    let mut at_base = |rel: &str, pinned: &mut Pinned| -> Result<Option<ConfigText>> {
+        let text = walk::file_at(&mut objects, base, rel, files::CONFIG_LIMIT)?;
+        let on_disk = files::read_text(&top.join(rel), Links::Refuse, files::CONFIG_LIMIT).ok();
+        match (&text, on_disk) {
+            (Some(t), Some(d)) if *t == d => {}
+            (None, None) => {}
+            (Some(_), _) => pinned.notes.push(format!(
+                "{rel}: changed by the range; the version at its base ({short}) is used"
+            )),
+            (None, Some(_)) => pinned.notes.push(format!(
+                "{rel}: not in the range's base ({short}); not applied (a change cannot \
+                 configure its own scan)"
+            )),
+        }
+        Ok(text.map(|text| ConfigText { label: format!("{rel} at {short}"), text }))
+    };
+    if !cfg.files.is_empty() {
+        for f in &cfg.files {
+            match in_repo(f) {
+                Some(rel) => {
+                    let text = at_base(&rel, &mut pinned)?;
+                    pinned.configs.extend(text);
+                }
+                None => {
+                    let text = crate::config::read(std::slice::from_ref(f), None, false)?;
+                    pinned.configs.extend(text);
+                }
+            }
+        }
+    } else if cfg.discover {
+        for name in crate::config::NAMES {
+            if let Some(text) = at_base(name, &mut pinned)? {
+                pinned.configs.push(text);
+                break;
+            }
+        }
+    }
+    if cfg.discover {
+        pinned.gitleaks_ignore = at_base(".gitleaksignore", &mut pinned)?;
+    }
+    if let Some(path) = &cfg.baseline {
+        pinned.baseline = match in_repo(path) {
+            Some(rel) => at_base(&rel, &mut pinned)?,
+            None => Some(Baseline::read(path).map_err(anyhow::Error::msg)?),
+        };
+    }
+    Ok(pinned)
 }
 
 /// The history sweep. Two things run at once: the walk lists every reachable blob with the
@@ -130,7 +209,7 @@ pub(super) fn range(
 /// detect stage with their path, as any other scan; the rest are only counted.
 pub(super) fn sweep(plan: &Plan, path: &Path, sweep: &Sweep<'_>, started: Instant) -> Result<u8> {
     let repo = git::open(path)?;
-    let loaded = load(plan, repo.workdir.as_deref(), Compile::Lazy)?;
+    let loaded = load(plan, repo.workdir.as_deref(), Compile::Lazy, None)?;
     let stage = Stage::new(&loaded.detector, plan.policy, plan.detect);
     let forest = (!sweep.whole_blobs).then(|| repo.packs.blob_forest());
     let progress = Progress::default();

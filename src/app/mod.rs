@@ -11,7 +11,7 @@ mod rules;
 mod scan;
 
 use crate::cli::{BaselineCommand, Command, RulesCommand};
-use crate::config;
+use crate::config::{self, ConfigText};
 use crate::detect::{Detector, Stage};
 use crate::diag::{self, Level};
 use crate::engine::Compile;
@@ -80,29 +80,55 @@ struct Loaded {
     default_excludes: Vec<String>,
 }
 
+/// Configuration, `.gitleaksignore` and baseline taken from somewhere other than the files on
+/// disk: a range scan reads them as the base of the range has them, so that a pull request
+/// cannot allowlist its own secret.
+#[derive(Default)]
+struct Pinned {
+    configs: Vec<ConfigText>,
+    gitleaks_ignore: Option<ConfigText>,
+    baseline: Option<ConfigText>,
+    notes: Vec<String>,
+}
+
 /// Loads the built-in rules and the configuration (given, or discovered from
-/// `discover_from`), the baseline and a `.gitleaksignore`, and compiles them: every user error
-/// surfaces before the scan starts, naming its file and line.
-fn load(plan: &Plan, discover_from: Option<&Path>, compile: Compile) -> Result<Loaded> {
+/// `discover_from`, or `pinned`), the baseline and a `.gitleaksignore`, and compiles them:
+/// every user error surfaces before the scan starts, naming its file and line.
+fn load(
+    plan: &Plan,
+    discover_from: Option<&Path>,
+    compile: Compile,
+    pinned: Option<&Pinned>,
+) -> Result<Loaded> {
     let cfg = &plan.config;
-    let (set, mut notes) = config::load(&cfg.files, discover_from, !cfg.discover)?;
-    let ignore_file = if cfg.discover {
-        discover_from.and_then(|d| config::discover_named(d, &[".gitleaksignore"]))
-    } else {
-        None
+    let configs = match pinned {
+        Some(p) => p.configs.clone(),
+        None => config::read(&cfg.files, discover_from, !cfg.discover)?,
     };
-    let gitleaks_ignore = match ignore_file {
-        Some(path) => {
-            let (ignore, n) = GitleaksIgnore::load(&path).map_err(anyhow::Error::msg)?;
-            notes.extend(n);
-            Some(ignore)
+    let (set, mut notes) = config::load_texts(&configs)?;
+    notes.extend(pinned.iter().flat_map(|p| p.notes.iter().cloned()));
+    let ignore_text = match pinned {
+        Some(p) => p.gitleaks_ignore.clone(),
+        None if cfg.discover => {
+            match discover_from.and_then(|d| config::discover_named(d, &[".gitleaksignore"])) {
+                Some(path) => Some(GitleaksIgnore::read(&path).map_err(anyhow::Error::msg)?),
+                None => None,
+            }
         }
         None => None,
     };
-    let baseline = cfg
-        .baseline
-        .as_deref()
-        .map(|p| Baseline::load(p, cfg.baseline_ignore_path))
+    let gitleaks_ignore = ignore_text.map(|t| {
+        let (ignore, n) = GitleaksIgnore::parse(t.label, &t.text);
+        notes.extend(n);
+        ignore
+    });
+    let baseline_text = match (pinned, &cfg.baseline) {
+        (Some(p), _) => p.baseline.clone(),
+        (None, Some(path)) => Some(Baseline::read(path).map_err(anyhow::Error::msg)?),
+        (None, None) => None,
+    };
+    let baseline = baseline_text
+        .map(|t| Baseline::parse(t.label, &t.text, cfg.baseline_ignore_path))
         .transpose()
         .map_err(anyhow::Error::msg)?;
     let opts =
@@ -137,6 +163,9 @@ fn finish(plan: &Plan, stage: Stage<'_>, end: &Ending<'_>) -> Result<u8> {
     let (mut findings, stats, diags) = stage.finish();
     for n in end.notes {
         diags.push(Level::Note, n.clone());
+    }
+    for w in detector.suppressor().catch_alls() {
+        diags.push(Level::Warning, w);
     }
     report::sort(&mut findings);
     let out = &plan.output;
@@ -179,10 +208,12 @@ fn finish(plan: &Plan, stage: Stage<'_>, end: &Ending<'_>) -> Result<u8> {
             diags.push(level, message);
         }
     }
+    let sorted = diags.sorted();
     let rep = Report {
         findings: &findings,
         rules: detector.rules(),
         stats: &stats,
+        diagnostics: &sorted,
         color: out.color,
         srcroot: end.srcroot,
     };
@@ -195,7 +226,7 @@ fn finish(plan: &Plan, stage: Stage<'_>, end: &Ending<'_>) -> Result<u8> {
     let reported = findings.iter().filter(|f| f.suppressed.is_none()).count();
     // Standard error may be closed too; what it would say changes nothing.
     let mut stderr = io::stderr().lock();
-    let _ = diag::render(&diags.sorted(), &mut stderr);
+    let _ = diag::render(&sorted, &mut stderr);
     if !out.quiet {
         let secs = end.started.elapsed().as_secs_f64();
         let _ = writeln!(stderr, "{}", report::summary(&stats, reported, secs));

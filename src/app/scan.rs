@@ -17,7 +17,7 @@ use std::time::Instant;
 
 pub(super) fn run(plan: &Plan, scan: &ScanPlan, started: Instant) -> Result<u8> {
     let discover_from = scan.roots.first().map_or(Path::new("."), |p| p.as_path());
-    let loaded = load(plan, Some(discover_from), Compile::Lazy)?;
+    let loaded = load(plan, Some(discover_from), Compile::Lazy, None)?;
     // Default exclusions and the config's excluded paths are never read at all.
     let mut globs: Vec<String> = loaded.excluded_paths.clone();
     if scan.default_excludes {

@@ -43,19 +43,26 @@ pub(crate) fn discover_named(start: &Path, names: &[&str]) -> Option<PathBuf> {
     None
 }
 
-/// Loads the built-in rules plus the configuration: `files` if any, else the file discovered
-/// from `discover_from` (unless `no_config`). Applies `disable` and `override` entries.
-/// Returns the set and notes to show (untranslatable parts of a gitleaks config).
+/// A configuration file's text and how to name it in messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ConfigText {
+    /// The file, as messages name it (`leakhound.toml`, or `leakhound.toml at 1a2b3c4`).
+    pub(crate) label: String,
+    /// Its contents.
+    pub(crate) text: String,
+}
+
+/// Reads the configuration files: `files` if any, else the file discovered from
+/// `discover_from` (unless `no_config`). A file the user named may be a symlink; one found next
+/// to the scanned content may not (the scanned content is not trusted).
 ///
 /// # Errors
-/// A file cannot be read or is invalid; the message names the file and line.
-pub(crate) fn load(
+/// A file cannot be read; the message names it.
+pub(crate) fn read(
     files: &[PathBuf],
     discover_from: Option<&Path>,
     no_config: bool,
-) -> Result<(RuleSet, Vec<String>)> {
-    let mut set = rules::load_builtin().context("built-in rules are broken")?;
-    let mut notes = Vec::new();
+) -> Result<Vec<ConfigText>> {
     let discovered;
     let discovered_only = files.is_empty() && !no_config;
     let files: &[PathBuf] = if !discovered_only {
@@ -64,21 +71,49 @@ pub(crate) fn load(
         discovered = discover_from.and_then(discover).into_iter().collect::<Vec<_>>();
         &discovered
     };
-    // A file the user named may be a symlink; one found next to the scanned content may not.
     let links = if discovered_only { Links::Refuse } else { Links::Follow };
-    for path in files {
-        let text = files::read_text(path, links, files::CONFIG_LIMIT)
-            .map_err(|e| anyhow::anyhow!("{}: cannot read config file: {e}", path.display()))?;
-        let file = path.display().to_string();
-        let user = if gitleaks::is_gitleaks(&text) {
-            let (user, untranslated) = gitleaks::translate(&file, &text)?;
+    files
+        .iter()
+        .map(|path| {
+            let text = files::read_text(path, links, files::CONFIG_LIMIT)
+                .map_err(|e| anyhow::anyhow!("{}: cannot read config file: {e}", path.display()))?;
+            Ok(ConfigText { label: path.display().to_string(), text })
+        })
+        .collect()
+}
+
+/// Loads the built-in rules plus the configuration: `files` if any, else the file discovered
+/// from `discover_from` (unless `no_config`). See [`load_texts`].
+///
+/// # Errors
+/// A file cannot be read or is invalid; the message names the file and line.
+pub(crate) fn load(
+    files: &[PathBuf],
+    discover_from: Option<&Path>,
+    no_config: bool,
+) -> Result<(RuleSet, Vec<String>)> {
+    load_texts(&read(files, discover_from, no_config)?)
+}
+
+/// Loads the built-in rules plus configuration `texts` (leakhound or gitleaks format), and
+/// applies their `disable` and `override` entries. Returns the set and notes to show
+/// (untranslatable parts of a gitleaks config).
+///
+/// # Errors
+/// A text is invalid; the message names the file and line.
+pub(crate) fn load_texts(texts: &[ConfigText]) -> Result<(RuleSet, Vec<String>)> {
+    let mut set = rules::load_builtin().context("built-in rules are broken")?;
+    let mut notes = Vec::new();
+    for ConfigText { label: file, text } in texts {
+        let user = if gitleaks::is_gitleaks(text) {
+            let (user, untranslated) = gitleaks::translate(file, text)?;
             notes.extend(untranslated);
             if !user.keep_builtin {
                 set.rules.retain(|r| !r.origin.file.starts_with("patterns/"));
             }
             user.set
         } else {
-            rules::load_str(&file, &text)?
+            rules::load_str(file, text)?
         };
         for r in &user.rules {
             crate::engine::compile_regex(&[&r.regex]).map_err(|e| {

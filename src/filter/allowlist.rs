@@ -141,6 +141,28 @@ impl Entry {
         }
     }
 
+    /// Whether the entry suppresses every match of the rules it applies to, whatever the
+    /// secret and the path (`secrets = [".*"]`, `paths = ["**"]`): such an entry hides
+    /// everything, today and tomorrow, and deserves a warning. Judged on sample secrets and
+    /// paths of every shape.
+    pub(crate) fn matches_everything(&self) -> bool {
+        const SECRETS: [&[u8]; 5] = [
+            b"",
+            b"x",
+            b"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",
+            b"AKIA1234567890ABCDEF",
+            b"p@ss word!\"'",
+        ];
+        const PATHS: [&str; 4] = ["a", "src/main.rs", ".env", "deep/er/than/x.txt"];
+        let paths_all = self.paths.as_ref().is_none_or(|g| PATHS.iter().all(|p| g.is_match(p)))
+            && self.path_regexes.as_ref().is_none_or(|r| PATHS.iter().all(|p| r.is_match(p)));
+        let has_secret_tests =
+            self.secrets.is_some() || self.stopwords.is_some() || !self.fingerprints.is_empty();
+        let secrets_all =
+            self.secrets.as_ref().is_some_and(|r| SECRETS.iter().all(|s| r.is_match(s)));
+        paths_all && (!has_secret_tests || secrets_all)
+    }
+
     /// Whether the entry applies to every rule (not only to some).
     pub(crate) fn for_every_rule(&self) -> bool {
         self.rules.is_empty()

@@ -3,6 +3,7 @@
 //! reported. The file is sorted, has no timestamps or line numbers, and holds no secret.
 
 use super::Usage;
+use crate::config::ConfigText;
 use crate::files::{self, Links};
 use crate::finding::{Finding, Fingerprint};
 use serde::{Deserialize, Serialize};
@@ -55,18 +56,19 @@ pub(crate) struct Baseline {
 }
 
 impl Baseline {
-    /// Reads a baseline file; with `ignore_path`, an entry matches its rule and secret in any file.
+    /// Reads a baseline file (bounded: a regular file, not too large), for [`Baseline::parse`].
     ///
     /// # Errors
-    /// The file cannot be read or parsed; the message names the file and line.
-    pub(crate) fn load(path: &Path, ignore_path: bool) -> Result<Baseline, String> {
-        let file = path.display().to_string();
+    /// The file cannot be read; the message names it.
+    pub(crate) fn read(path: &Path) -> Result<ConfigText, String> {
+        let label = path.display().to_string();
         let text = files::read_text(path, Links::Follow, files::CONFIG_LIMIT)
-            .map_err(|e| format!("{file}: cannot read baseline: {e}"))?;
-        Baseline::parse(file, &text, ignore_path)
+            .map_err(|e| format!("{label}: cannot read baseline: {e}"))?;
+        Ok(ConfigText { label, text })
     }
 
-    /// Parses baseline `text`, reporting errors against `file`.
+    /// Parses baseline `text`, reporting errors against `file`; with `ignore_path`, an entry
+    /// matches its rule and secret in any file.
     ///
     /// # Errors
     /// The text is not a baseline; the message names the file and line.

@@ -5,6 +5,7 @@
 //! when given), since gitleaks rule ids differ from leakhound's, and `leakhound baseline convert`
 //! turns them into a content baseline.
 
+use crate::config::ConfigText;
 use crate::files::{self, Links};
 use crate::finding::{Finding, Fingerprint, Hex};
 use std::path::Path;
@@ -26,19 +27,20 @@ pub(crate) struct GitleaksIgnore {
 }
 
 impl GitleaksIgnore {
-    /// Reads `path`. Lines that are neither form are returned as notes.
+    /// Reads `path` (bounded, and never through a symlink), for [`GitleaksIgnore::parse`].
     ///
     /// # Errors
     /// The file cannot be read.
-    pub(crate) fn load(path: &Path) -> Result<(GitleaksIgnore, Vec<String>), String> {
-        let file = path.display().to_string();
+    pub(crate) fn read(path: &Path) -> Result<ConfigText, String> {
+        let label = path.display().to_string();
         // Found next to the scanned content: a symlink is not followed.
         let text = files::read_text(path, Links::Refuse, files::CONFIG_LIMIT)
-            .map_err(|e| format!("{file}: cannot read: {e}"))?;
-        Ok(GitleaksIgnore::parse(file, &text))
+            .map_err(|e| format!("{label}: cannot read: {e}"))?;
+        Ok(ConfigText { label, text })
     }
 
-    /// Parses `.gitleaksignore` `text`, reporting notes against `file`.
+    /// Parses `.gitleaksignore` `text`, reporting notes against `file`. Lines that are neither
+    /// form are returned as notes.
     pub(crate) fn parse(file: String, text: &str) -> (GitleaksIgnore, Vec<String>) {
         let mut g = GitleaksIgnore {
             file: file.clone(),

@@ -211,6 +211,34 @@ impl Suppressor {
         self.baseline.as_ref()
     }
 
+    /// One message per user allowlist entry that suppresses everything it applies to (see
+    /// [`Entry::matches_everything`]): a config change can switch a rule, or the scan, off.
+    pub(crate) fn catch_alls(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, src) in self.sources.iter().enumerate() {
+            if src.iter().all(is_builtin) {
+                continue;
+            }
+            for e in self.rule_entries(i).iter().filter(|e| e.matches_everything()) {
+                out.push(format!(
+                    "{}: allowlist entry `{}` matches every secret and path: rule `{}` reports nothing",
+                    e.origin, e.reason, self.rule_ids[i]
+                ));
+            }
+        }
+        for e in self.global.iter().filter(|e| !e.origin.starts_with("patterns/")) {
+            if e.matches_everything() {
+                out.push(format!(
+                    "{}: allowlist entry `{}` matches every secret and path: it suppresses every finding{}",
+                    e.origin,
+                    e.reason,
+                    if e.for_every_rule() { "" } else { " of its rules" }
+                ));
+            }
+        }
+        out
+    }
+
     /// One message per user allowlist entry and baseline entry that suppressed nothing in this
     /// run: stale suppressions hide nothing today and may hide the wrong thing tomorrow.
     pub(crate) fn unused(&self) -> Vec<String> {

@@ -595,6 +595,29 @@ pub(crate) fn range(
     Ok(plan)
 }
 
+/// The text of the file at `path` (repository-relative, `/`-separated) in commit `commit`, if
+/// the commit has a file there: how a range scan reads its configuration as the base of the
+/// range has it, whatever the range changes.
+///
+/// # Errors
+/// The commit or a tree cannot be read, or the file is over `limit` bytes or not UTF-8.
+pub(crate) fn file_at(
+    objects: &mut Objects<'_>,
+    commit: ObjectId,
+    path: &str,
+    limit: u64,
+) -> Result<Option<String>, GitError> {
+    let repo = objects.repo().clone();
+    let (_, tree, _) = commit_info(&repo, commit, &mut Vec::new())?;
+    let Some(id) = blob_at(objects, &mut Trees::default(), tree, path.as_bytes())? else {
+        return Ok(None);
+    };
+    let data = objects.read_blob(&id, limit).map_err(|e| err(format!("{path} at {commit}"), e))?;
+    let text = String::from_utf8(data.to_vec())
+        .map_err(|_| err(format!("{path} at {commit}"), "is not UTF-8 text"))?;
+    Ok(Some(text))
+}
+
 /// The blob at `path` in tree `root`, if there is one.
 fn blob_at(
     objects: &mut Objects<'_>,

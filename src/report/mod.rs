@@ -36,6 +36,8 @@ pub(crate) struct Report<'a> {
     pub(crate) rules: &'a [Rule],
     /// Run counts.
     pub(crate) stats: &'a Stats,
+    /// What the run could not scan or wants the user to know, sorted.
+    pub(crate) diagnostics: &'a [crate::diag::Diagnostic],
     /// Use ANSI colors (human format only).
     pub(crate) color: bool,
     /// The directory relative paths are relative to (the repository's work tree); the current

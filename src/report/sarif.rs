@@ -29,7 +29,30 @@ struct Run<'a> {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
     column_kind: &'static str,
+    invocations: Vec<Invocation<'a>>,
     results: Results<'a>,
+}
+
+/// The run itself: whether it could scan everything, and why not. GitHub shows these
+/// notifications on the analysis; an input that could not be read or was skipped for a limit
+/// is one.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation<'a> {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification<'a>>,
+}
+
+#[derive(Serialize)]
+struct Notification<'a> {
+    level: &'static str,
+    message: TextRef<'a>,
+}
+
+#[derive(Serialize)]
+struct TextRef<'a> {
+    text: &'a str,
 }
 
 #[derive(Serialize)]
@@ -266,6 +289,24 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult<'_> {
     }
 }
 
+fn invocation(diagnostics: &[crate::diag::Diagnostic]) -> Invocation<'_> {
+    use crate::diag::Level;
+    Invocation {
+        execution_successful: !diagnostics.iter().any(|d| d.level == Level::Error),
+        tool_execution_notifications: diagnostics
+            .iter()
+            .map(|d| Notification {
+                level: match d.level {
+                    Level::Note => "note",
+                    Level::Warning => "warning",
+                    Level::Error => "error",
+                },
+                message: TextRef { text: &d.message },
+            })
+            .collect(),
+    }
+}
+
 /// The results, built one at a time as they are written: a million findings are never a
 /// million SARIF objects in memory.
 struct Results<'a> {
@@ -319,6 +360,7 @@ pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             },
             original_uri_base_ids: base,
             column_kind: "unicodeCodePoints",
+            invocations: vec![invocation(report.diagnostics)],
             results,
         }],
     };
