@@ -124,14 +124,22 @@ pub(crate) fn write_replacing(
     Ok(())
 }
 
-/// Whether `path` is a special file, or a link to one or into `/dev` or `/proc` (`/dev/stdout`
-/// is a link to `/proc/self/fd/1`): something to write to, never to replace.
+/// Whether `path` is a special file, a link to one, or anything in or linking into `/dev` or
+/// `/proc` (`/dev/stdout` links to `/proc/self/fd/1`, which links to a pipe): something to write
+/// to, never to replace.
 fn writes_in_place(path: &Path) -> bool {
+    let pseudo = |p: &Path| ["/dev", "/proc"].iter().any(|d| p.starts_with(d));
+    if pseudo(path)
+        || std::fs::canonicalize(path.parent().unwrap_or(path)).is_ok_and(|d| pseudo(&d))
+    {
+        return true;
+    }
     let Ok(meta) = std::fs::symlink_metadata(path) else { return false };
     if meta.file_type().is_symlink() {
-        let Ok(target) = std::fs::canonicalize(path) else { return false };
-        return ["/dev", "/proc"].iter().any(|p| target.starts_with(p))
-            || std::fs::metadata(&target).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        if std::fs::read_link(path).is_ok_and(|target| pseudo(&target)) {
+            return true;
+        }
+        return std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
     }
     !meta.is_file() && !meta.is_dir()
 }
@@ -195,5 +203,8 @@ mod tests {
         std::os::unix::fs::symlink("/dev/null", d.join("sink")).unwrap();
         write_replacing(&d.join("sink"), |w| w.write_all(b"x")).unwrap();
         assert!(std::fs::symlink_metadata(d.join("sink")).unwrap().is_symlink());
+        assert!(writes_in_place(Path::new("/dev/stdout")));
+        std::os::unix::fs::symlink("/proc/self/fd/1", d.join("out")).unwrap();
+        assert!(writes_in_place(&d.join("out")));
     }
 }

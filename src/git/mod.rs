@@ -33,7 +33,7 @@ pub(crate) struct GitError {
 }
 
 pub(crate) fn err(context: impl Into<String>, e: impl std::fmt::Display) -> GitError {
-    GitError { context: context.into(), message: format!("{e:#}") }
+    GitError { context: context.into(), message: format!("{e}") }
 }
 
 /// An opened repository, shareable across threads.

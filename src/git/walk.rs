@@ -164,27 +164,93 @@ fn commits(
     hidden: Vec<ObjectId>,
     errors: &mut Vec<GitError>,
 ) -> Result<Vec<(CommitInfo, ObjectId, Vec<ObjectId>)>, GitError> {
-    let mut out = Vec::new();
     if tips.is_empty() {
-        return Ok(out);
+        return Ok(Vec::new());
     }
-    let walk = repo.rev_walk(tips).with_hidden(hidden).all().map_err(|e| err("history walk", e))?;
+    // Commits of a shallow clone's boundary have parents the clone does not hold.
+    let boundary: HashSet<ObjectId> = repo
+        .shallow_commits()
+        .map_err(|e| err("shallow commits", e))?
+        .map(|b| b.iter().copied().collect())
+        .unwrap_or_default();
     let mut buf = Vec::new();
-    for info in walk {
-        let id = match info {
-            Ok(info) => info.id,
-            Err(e) => {
-                errors.push(err("history walk", e));
-                continue;
+    let hidden = if hidden.is_empty() {
+        HashSet::default()
+    } else {
+        // The commits `hidden` reaches: gix's walk knows them without reading them all, but
+        // refuses commits git accepts (an author without an email); then every one is read.
+        match hidden_by_gix(repo, &tips, &hidden) {
+            Some(ids) => return Ok(read_commits(repo, ids, &mut buf, errors)),
+            None => {
+                reachable(repo, hidden, &HashSet::default(), &boundary, &mut buf, &mut Vec::new())
+                    .into_iter()
+                    .map(|c| c.0.id)
+                    .collect()
             }
-        };
-        match commit_info(repo, id, &mut buf) {
+        }
+    };
+    let mut out = reachable(repo, tips, &hidden, &boundary, &mut buf, errors);
+    out.sort_by_key(|c| (c.0.commit_time, c.0.id));
+    Ok(out)
+}
+
+/// The commits reachable from `tips` but not from `hidden`, by gix's walk, or `None` if the
+/// walk met a commit it cannot decode.
+fn hidden_by_gix(
+    repo: &gix::Repository,
+    tips: &[ObjectId],
+    hidden: &[ObjectId],
+) -> Option<Vec<ObjectId>> {
+    let walk = repo.rev_walk(tips.to_vec()).with_hidden(hidden.to_vec()).all().ok()?;
+    walk.map(|info| info.ok().map(|i| i.id)).collect()
+}
+
+fn read_commits(
+    repo: &gix::Repository,
+    ids: Vec<ObjectId>,
+    buf: &mut Vec<u8>,
+    errors: &mut Vec<GitError>,
+) -> Vec<(CommitInfo, ObjectId, Vec<ObjectId>)> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        match commit_info(repo, id, buf) {
             Ok(c) => out.push(c),
             Err(e) => errors.push(e),
         }
     }
     out.sort_by_key(|c| (c.0.commit_time, c.0.id));
-    Ok(out)
+    out
+}
+
+/// Every commit reachable from `tips` and not in `hidden`, each read once with the lenient
+/// parser: a commit that cannot be read is recorded in `errors` and its parents are not
+/// followed; the boundary of a shallow clone ends the walk without an error.
+fn reachable(
+    repo: &gix::Repository,
+    tips: Vec<ObjectId>,
+    hidden: &HashSet<ObjectId>,
+    boundary: &HashSet<ObjectId>,
+    buf: &mut Vec<u8>,
+    errors: &mut Vec<GitError>,
+) -> Vec<(CommitInfo, ObjectId, Vec<ObjectId>)> {
+    let mut seen: HashSet<ObjectId> = HashSet::default();
+    let mut queue = tips;
+    let mut out = Vec::new();
+    while let Some(id) = queue.pop() {
+        if hidden.contains(&id) || !seen.insert(id) {
+            continue;
+        }
+        match commit_info(repo, id, buf) {
+            Ok(c) => {
+                if !boundary.contains(&id) {
+                    queue.extend(c.2.iter().filter(|p| !seen.contains(*p)));
+                }
+                out.push(c);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    out
 }
 
 /// What [`history_walk`] reports, in order: each commit, then the files it introduces; then
