@@ -22,6 +22,8 @@ pub mod engine;
 pub(crate) mod files;
 pub(crate) mod filter;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzzing;
 pub(crate) mod git;
 pub(crate) mod input;
 pub mod provenance;

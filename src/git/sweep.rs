@@ -37,7 +37,7 @@ pub(crate) type PackStates = gix::hashtable::HashMap<ObjectId, PackState>;
 /// of the rules that match within a line ([`CompiledRules::line_spans`]), and the keyword hits
 /// of the rules that reach further (their windows are verified anew). `None`: the blob was not
 /// scanned (binary, too large), so its deltas are scanned whole.
-type Carried = Option<(Vec<(usize, usize)>, Vec<KeywordHit>)>;
+pub(crate) type Carried = Option<(Vec<(usize, usize)>, Vec<KeywordHit>)>;
 
 /// One worker's buffers, reused from delta tree to delta tree.
 struct PassWorker {
@@ -101,7 +101,7 @@ pub(crate) fn pack_pass(
 /// One blob of the pack pass: a whole blob (or one whose base was not scanned) is scanned in
 /// full; a delta only in the lines it changed, and it keeps the matches of its base that lie in
 /// lines it copied unchanged.
-fn scan_delta(
+pub(crate) fn scan_delta(
     compiled: &CompiledRules,
     policy: &Policy,
     scratch: &mut Scratch,

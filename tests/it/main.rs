@@ -5,6 +5,7 @@ mod cli; // exit codes, formats, redaction, stdin, config errors
 mod git; // staged, range and history scans of real repositories
 mod harness; // TempTree and Cmd: run the binary, check exit code and output
 mod hostile; // issue 9: hostile repositories, files, configs and outputs
+mod properties; // proptest: delta scan vs whole-blob scan, delta decoding, planted secrets
 mod regression; // one test per fixed bug, named after its issue
 mod rules; // every built-in rule's examples through the whole pipeline
 mod sarif; // SARIF reports validated against the official 2.1.0 schema
