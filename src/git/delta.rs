@@ -77,6 +77,13 @@ pub(crate) fn apply_delta_into(
     if size > MAX_OBJECT {
         return Err(format!("delta result of {size} bytes is too large"));
     }
+    // One instruction byte produces at most 64 KiB (a copy with no offset or length bytes):
+    // a header that claims more than the instructions can build is a lie, and nothing is
+    // allocated for it. (Found by the `delta` fuzz target: 60 bytes claiming 4 GiB.)
+    let remaining = (delta.len() - at) as u64;
+    if size > remaining.saturating_mul(0x10000) {
+        return Err(format!("delta claims {size} bytes, more than its instructions can build"));
+    }
     let size = size as usize;
     out.reserve(size);
     while let Some(&op) = delta.get(at) {
@@ -159,6 +166,19 @@ mod tests {
             copies,
             vec![CopyRun { to: 0, from: 0, len: 4 }, CopyRun { to: 5, from: 6, len: 2 }]
         );
+    }
+
+    /// What the `delta` fuzz target found in its first second: a few bytes of delta whose
+    /// header claims a result of about 4 GiB made `apply_delta_into` reserve that much before
+    /// reading a single instruction (an out-of-memory abort under the fuzzer's 2 GiB limit).
+    #[test]
+    fn fuzz_a_tiny_delta_claiming_4_gib_allocates_nothing() {
+        // Base size 0, result size 2^32 - 1, then two one-byte inserts.
+        let delta = [0x00, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01, b'a', 0x01, b'b'];
+        let mut out = Vec::new();
+        let e = apply_delta_into(&[], &delta, &mut out, None).unwrap_err();
+        assert!(e.contains("more than its instructions can build"), "{e}");
+        assert_eq!(out.capacity(), 0);
     }
 
     #[test]

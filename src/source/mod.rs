@@ -272,4 +272,25 @@ mod tests {
         assert!(!looks_binary(b"a\0b\0c\0d\0e\0f\0"), "UTF-16LE text");
         assert!(!looks_binary(b"\0a\0b\0c\0d\0e\0f"), "UTF-16BE text");
     }
+
+    /// Issue 9: a file read (not mapped) that yields fewer bytes than its size said is reported
+    /// as cut short, as the mapped path reports it. A sysfs file is such a file: it claims 4096
+    /// bytes and holds a line.
+    #[test]
+    fn a_read_that_ends_before_the_size_is_truncated() {
+        let path = Path::new("/sys/kernel/mm/transparent_hugepage/enabled");
+        let policy = Policy { mmap_threshold: None, ..Policy::default() };
+        let mut buf = Vec::new();
+        match load(path, &policy, &mut buf) {
+            Ok(Ok(content)) => assert!(content.truncated(), "{} bytes read", content.bytes().len()),
+            // No sysfs here: nothing to observe.
+            other => assert!(!path.exists(), "{:?}", other.map(|c| c.map(|c| c.bytes().len()))),
+        }
+        let dir = std::env::temp_dir().join(format!("lh-trunc-{}", std::process::id()));
+        std::fs::write(&dir, b"whole").unwrap();
+        let whole = load(&dir, &policy, &mut buf).unwrap().unwrap();
+        assert!(!whole.truncated());
+        drop(whole);
+        std::fs::remove_file(&dir).unwrap();
+    }
 }

@@ -90,3 +90,45 @@ fn absolute_paths_become_file_uris() {
         .to_string();
     assert!(uri.starts_with("file:///") && uri.ends_with("/a.txt"), "{uri}");
 }
+
+/// Issue 9: every input that could not be read, or was skipped for a limit, reaches the SARIF
+/// report as a notification, and an unreadable one makes the run unsuccessful.
+#[test]
+fn issue9_skipped_and_unreadable_inputs_are_sarif_notifications() {
+    let t = TempTree::new();
+    t.write("a.txt", format!("{GITHUB_TOKEN}\n"));
+    t.write("big.txt", "x".repeat(5000));
+    let r = t.run(&[
+        "scan",
+        "-q",
+        "-f",
+        "sarif",
+        "a.txt",
+        "big.txt",
+        "/proc/self/mem",
+        "--max-file-size",
+        "4K",
+    ]);
+    assert_eq!(r.code(), 2, "{}", r.stderr());
+    let doc = r.json();
+    validate(&doc);
+    let invocation = &doc["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notes: Vec<(String, String)> = invocation["toolExecutionNotifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (n["level"].as_str().unwrap().into(), n["message"]["text"].as_str().unwrap().into())
+        })
+        .collect();
+    assert!(
+        notes.iter().any(|(l, m)| l == "error" && m.starts_with("/proc/self/mem: cannot read")),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|(l, m)| l == "warning" && m.starts_with("big.txt: skipped: 5000 bytes")),
+        "{notes:?}"
+    );
+    assert_eq!(doc["runs"][0]["results"].as_array().unwrap().len(), 1);
+}
