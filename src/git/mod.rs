@@ -181,13 +181,39 @@ impl CommitInfo {
 /// Resolves a revision to a commit id.
 ///
 /// # Errors
-/// The revision does not exist or does not name a commit.
+/// The revision does not exist or does not name a commit: one line that names it and says what
+/// to do (in CI, most often: fetch it).
 pub(crate) fn resolve(repo: &gix::Repository, rev: &str) -> Result<ObjectId, GitError> {
-    let ctx = || format!("revision {rev}");
-    let id = repo.rev_parse_single(rev).map_err(|e| err(ctx(), e))?;
-    let commit =
-        id.object().map_err(|e| err(ctx(), e))?.peel_to_commit().map_err(|e| err(ctx(), e))?;
-    Ok(commit.id)
+    let ctx = || format!("revision `{rev}`");
+    let Ok(id) = repo.rev_parse_single(rev) else {
+        return Err(err(ctx(), not_found_hint(repo, rev)));
+    };
+    let object = id.object().map_err(|e| err(ctx(), format!("object {id} is missing ({e})")))?;
+    let kind = object.kind;
+    match object.peel_to_commit() {
+        Ok(commit) => Ok(commit.id),
+        Err(_) => Err(err(ctx(), format!("names a {kind}, not a commit"))),
+    }
+}
+
+/// What to say about a revision that does not resolve.
+fn not_found_hint(repo: &gix::Repository, rev: &str) -> String {
+    let shallow = repo.is_shallow().unwrap_or(false);
+    let base = rev.split(['~', '^']).next().unwrap_or(rev);
+    if base != rev && repo.rev_parse_single(base).is_ok() {
+        let why = if shallow {
+            "this is a shallow clone; fetch more history (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)"
+        } else {
+            "the history is not that long"
+        };
+        return format!("not found: {why}");
+    }
+    match base.split_once('/') {
+        Some((remote, branch)) if repo.find_remote(remote).is_ok() => format!(
+            "not found: the checkout has not fetched it; run `git fetch {remote} {branch}`, or set `fetch-depth: 0` in actions/checkout"
+        ),
+        _ => "not found: no branch, tag or commit has this name".to_string(),
+    }
 }
 
 /// What the refs point at.
