@@ -467,6 +467,11 @@ fn label(provenance: &Provenance) -> String {
         Provenance::File { path } => path.to_string(),
         Provenance::Stdin => "-".into(),
         Provenance::GitBlob { path, blob, .. } => format!("{path} (blob {blob})"),
+        Provenance::GitMessage { commit: Some(c), tag: None } => {
+            format!("message of commit {}", c.id)
+        }
+        Provenance::GitMessage { tag: Some(t), .. } => format!("message of tag {t}"),
+        Provenance::GitMessage { commit: None, tag: None } => "a git message".into(),
     }
 }
 

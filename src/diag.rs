@@ -50,14 +50,26 @@ impl Diagnostics {
     }
 }
 
-/// `text` with every control character (a newline, a terminal escape) written as `\u{..}`, so a
-/// file name or commit author cannot forge output lines or drive the terminal.
+/// `text` with every control character (a newline, a terminal escape) and every bidirectional
+/// formatting character (which reorders what a terminal shows) written as `\u{..}`, so a file
+/// name or commit author cannot forge output lines, drive the terminal or disguise itself.
 pub(crate) fn escape(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    escape_but(text, &[])
+}
+
+/// [`escape`], keeping the characters in `keep` (the newlines of a multi-line error). Public
+/// for the binary's fatal-error message; not part of the library's API.
+pub fn escape_but<'t>(text: &'t str, keep: &[char]) -> std::borrow::Cow<'t, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+            && !keep.contains(&c)
+    };
+    if !text.chars().any(unsafe_char) {
         return std::borrow::Cow::Borrowed(text);
     }
     text.chars()
-        .map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() })
+        .map(|c| if unsafe_char(c) { c.escape_unicode().to_string() } else { c.to_string() })
         .collect::<String>()
         .into()
 }

@@ -13,13 +13,18 @@ use std::path::Path;
 /// The most any configuration, rule, baseline or ignore file may hold.
 pub(crate) const CONFIG_LIMIT: u64 = 64 << 20;
 
-/// Whether a symbolic link may be followed to the file.
+/// Who put a file where leakhound reads it, which decides what it may be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Links {
-    /// Follow it (a file the user named on the command line).
-    Follow,
-    /// Refuse it (a file found in scanned content, as git refuses a symlinked `.gitignore`).
-    Refuse,
+pub(crate) enum Trust {
+    /// The user named it on the command line: anything that reads as text within the bound (a
+    /// symlink, `<(...)`, `/dev/stdin`).
+    User,
+    /// Repository metadata (`.git/shallow`, `packed-refs`, `info/exclude`): a regular file,
+    /// or a symlink to one that is not on a pseudo file system.
+    Repository,
+    /// Found among scanned content (`leakhound.toml`, `.gitignore`): a regular file, never a
+    /// symlink (git does not follow a symlinked `.gitignore` either).
+    Content,
 }
 
 /// Why a file was refused, in words that follow its path.
@@ -38,16 +43,21 @@ fn kind_of(meta: &std::fs::Metadata) -> &'static str {
     }
 }
 
-/// Checks that `path` is a regular file of at most `limit` bytes, not on a pseudo file system
-/// (`/proc`, `/sys`, `/dev`, whose files claim a size they do not have), and, with
-/// [`Links::Refuse`], not a symbolic link. Nothing is opened.
+/// Checks that `path` is what `trust` allows: for the user's own files, not a directory; for
+/// the others, a regular file of at most `limit` bytes, not on a pseudo file system (`/proc`,
+/// `/sys`, `/dev`, whose files claim a size they do not have), and for scanned content, not a
+/// symbolic link. Nothing is opened.
 ///
 /// # Errors
 /// A message that follows the path: `is a symbolic link (not followed)`, `is a FIFO`, ...
-pub(crate) fn check(path: &Path, links: Links, limit: u64) -> Result<(), String> {
+pub(crate) fn check(path: &Path, trust: Trust, limit: u64) -> Result<(), String> {
+    if trust == Trust::User {
+        let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+        return if meta.is_dir() { Err("is a directory".into()) } else { Ok(()) };
+    }
     let meta = std::fs::symlink_metadata(path).map_err(|e| e.to_string())?;
     let meta = if meta.file_type().is_symlink() {
-        if links == Links::Refuse {
+        if trust == Trust::Content {
             return Err("is a symbolic link (not followed)".into());
         }
         let target = std::fs::canonicalize(path).map_err(|e| e.to_string())?;
@@ -67,22 +77,24 @@ pub(crate) fn check(path: &Path, links: Links, limit: u64) -> Result<(), String>
     Ok(())
 }
 
-/// Reads `path` as UTF-8 text, if it passes [`check`]. Opened without blocking (a FIFO that
-/// appears between the check and the open does not hang the scan) and read up to `limit` bytes
-/// whatever the file claims.
+/// Reads `path` as UTF-8 text, if it passes [`check`], up to `limit` bytes whatever the file
+/// claims (`-c /dev/zero` is an error after `limit` bytes, not a read that never ends). Files
+/// not named by the user are opened without blocking (a FIFO that appears between the check
+/// and the open does not hang the scan).
 ///
 /// # Errors
 /// Why not, in words that follow the path (`is a FIFO`, `is not UTF-8 text`).
-pub(crate) fn read_text(path: &Path, links: Links, limit: u64) -> Result<String, String> {
-    check(path, links, limit)?;
-    let mut flags = libc::O_NONBLOCK;
-    if links == Links::Refuse {
-        flags |= libc::O_NOFOLLOW;
-    }
+pub(crate) fn read_text(path: &Path, trust: Trust, limit: u64) -> Result<String, String> {
+    check(path, trust, limit)?;
+    let flags = match trust {
+        Trust::User => 0,
+        Trust::Repository => libc::O_NONBLOCK,
+        Trust::Content => libc::O_NONBLOCK | libc::O_NOFOLLOW,
+    };
     let file =
         OpenOptions::new().read(true).custom_flags(flags).open(path).map_err(|e| e.to_string())?;
     let meta = file.metadata().map_err(|e| e.to_string())?;
-    if !meta.is_file() {
+    if !meta.is_file() && trust != Trust::User {
         return Err(format!("is {}", kind_of(&meta)));
     }
     let mut bytes = Vec::new();
@@ -95,9 +107,10 @@ pub(crate) fn read_text(path: &Path, links: Links, limit: u64) -> Result<String,
 
 /// Writes a file by creating a temporary file next to `path` and renaming it over `path`: a
 /// symbolic link at `path` (say, one a scanned repository committed) is replaced, never
-/// followed, and a reader never sees half a file. Only a regular file, a link, or nothing is
-/// replaced: a device or FIFO (`-o /dev/null`, a named pipe), and what `/dev/stdout` and its
-/// kin lead to, are written in place.
+/// followed, and a reader never sees half a file. The new file gets the mode a newly created
+/// file gets (0666 less the umask). Only what the user names directly as a device or pipe is
+/// written in place: a path under `/dev` or `/proc` (`-o /dev/stdout`), or a FIFO or device
+/// at the path itself, never one reached through a link.
 ///
 /// # Errors
 /// The directory is not writable, or `write` fails.
@@ -120,28 +133,31 @@ pub(crate) fn write_replacing(
         write(&mut w)?;
         w.flush()?;
     }
+    use std::os::unix::fs::PermissionsExt;
+    tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o666 & !umask()))?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 
-/// Whether `path` is a special file, a link to one, or anything in or linking into `/dev` or
-/// `/proc` (`/dev/stdout` links to `/proc/self/fd/1`, which links to a pipe): something to write
-/// to, never to replace.
+/// The process's umask, as `/proc/self/status` tells it (022 where it cannot be read).
+fn umask() -> u32 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Umask:"))
+        .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+        .unwrap_or(0o022)
+}
+
+/// Whether `path` is to be written in place: it is under `/dev` or `/proc` as given
+/// (`/dev/stdout`), or is itself (not through a link) a device or FIFO.
 fn writes_in_place(path: &Path) -> bool {
     let pseudo = |p: &Path| ["/dev", "/proc"].iter().any(|d| p.starts_with(d));
-    if pseudo(path)
-        || std::fs::canonicalize(path.parent().unwrap_or(path)).is_ok_and(|d| pseudo(&d))
-    {
+    if pseudo(path) {
         return true;
     }
-    let Ok(meta) = std::fs::symlink_metadata(path) else { return false };
-    if meta.file_type().is_symlink() {
-        if std::fs::read_link(path).is_ok_and(|target| pseudo(&target)) {
-            return true;
-        }
-        return std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
-    }
-    !meta.is_file() && !meta.is_dir()
+    std::fs::symlink_metadata(path)
+        .is_ok_and(|m| !m.file_type().is_symlink() && !m.is_file() && !m.is_dir())
 }
 
 /// Whether anything is at `path`, a dangling symlink included (nothing is followed).
@@ -157,7 +173,7 @@ pub(crate) fn is_repo_root(dir: &Path) -> bool {
     match std::fs::symlink_metadata(&dot_git) {
         Ok(m) if m.is_dir() => dot_git.join("HEAD").is_file(),
         Ok(m) if m.is_file() => {
-            read_text(&dot_git, Links::Refuse, 4096).is_ok_and(|text| text.starts_with("gitdir: "))
+            read_text(&dot_git, Trust::Content, 4096).is_ok_and(|text| text.starts_with("gitdir: "))
         }
         _ => false,
     }
@@ -172,19 +188,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         std::fs::write(d.join("ok.toml"), "a = 1\n").unwrap();
-        assert_eq!(read_text(&d.join("ok.toml"), Links::Refuse, 100).unwrap(), "a = 1\n");
-        assert!(read_text(&d.join("ok.toml"), Links::Refuse, 3).unwrap_err().contains("more than"));
+        assert_eq!(read_text(&d.join("ok.toml"), Trust::Content, 100).unwrap(), "a = 1\n");
+        assert!(read_text(&d.join("ok.toml"), Trust::Content, 3)
+            .unwrap_err()
+            .contains("more than"));
         std::os::unix::fs::symlink("/dev/zero", d.join("zero")).unwrap();
-        let e = read_text(&d.join("zero"), Links::Follow, 100).unwrap_err();
+        let e = read_text(&d.join("zero"), Trust::Repository, 100).unwrap_err();
         assert!(e.contains("symbolic link to /dev/zero"), "{e}");
         std::os::unix::fs::symlink(d.join("ok.toml"), d.join("link")).unwrap();
-        assert!(read_text(&d.join("link"), Links::Refuse, 100)
+        assert!(read_text(&d.join("link"), Trust::Content, 100)
             .unwrap_err()
             .contains("not followed"));
-        assert!(read_text(&d.join("link"), Links::Follow, 100).is_ok());
+        assert!(read_text(&d.join("link"), Trust::Repository, 100).is_ok());
         let made = std::process::Command::new("mkfifo").arg(d.join("pipe")).status().unwrap();
         assert!(made.success());
-        assert!(read_text(&d.join("pipe"), Links::Follow, 100).unwrap_err().contains("FIFO"));
+        assert!(read_text(&d.join("pipe"), Trust::Repository, 100).unwrap_err().contains("FIFO"));
     }
 
     #[test]
@@ -197,14 +215,16 @@ mod tests {
         assert_eq!(std::fs::read_to_string(d.join("victim")).unwrap(), "keep");
         assert_eq!(std::fs::read_to_string(d.join("report.txt")).unwrap(), "report");
         assert!(!std::fs::symlink_metadata(d.join("report.txt")).unwrap().is_symlink());
-        // Devices and links to them are written to, not replaced.
+        // Paths under /dev are written to, not replaced; a link to a device is replaced.
         write_replacing(Path::new("/dev/null"), |w| w.write_all(b"x")).unwrap();
         assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
-        std::os::unix::fs::symlink("/dev/null", d.join("sink")).unwrap();
-        write_replacing(&d.join("sink"), |w| w.write_all(b"x")).unwrap();
-        assert!(std::fs::symlink_metadata(d.join("sink")).unwrap().is_symlink());
         assert!(writes_in_place(Path::new("/dev/stdout")));
-        std::os::unix::fs::symlink("/proc/self/fd/1", d.join("out")).unwrap();
-        assert!(writes_in_place(&d.join("out")));
+        std::os::unix::fs::symlink("/dev/null", d.join("sink")).unwrap();
+        assert!(!writes_in_place(&d.join("sink")));
+        write_replacing(&d.join("sink"), |w| w.write_all(b"x")).unwrap();
+        assert!(std::fs::symlink_metadata(d.join("sink")).unwrap().is_file());
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(d.join("sink")).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o666 & !umask());
     }
 }

@@ -32,3 +32,6 @@ pub mod rules;
 pub mod source;
 
 pub use report::Format;
+
+#[doc(hidden)]
+pub use diag::escape_but;

@@ -27,7 +27,10 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("leakhound: error: {err:#}");
+            // A config error quotes the offending line of a file the scanned repository may
+            // have committed: escaped, so it cannot drive the terminal.
+            let text = format!("{err:#}");
+            eprintln!("leakhound: error: {}", leakhound::escape_but(&text, &['\n']));
             ExitCode::from(leakhound::app::EXIT_ERROR)
         }
     }

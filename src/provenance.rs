@@ -25,6 +25,13 @@ pub enum Provenance {
         /// Where in the repository it was found.
         origin: GitOrigin,
     },
+    /// The message of a commit or an annotated tag: text git keeps outside trees.
+    GitMessage {
+        /// The commit whose message it is, or that the tag points at.
+        commit: Option<Arc<Commit>>,
+        /// The tag whose message it is (`refs/tags/v1`); `None` for a commit message.
+        tag: Option<Arc<str>>,
+    },
 }
 
 /// What in a repository carries a blob.
@@ -50,6 +57,10 @@ pub struct Commit {
     pub email: String,
     /// Author date, RFC 3339 in UTC.
     pub date: String,
+    /// Where the commit comes in the sweep's order (committer time, then id): what "first"
+    /// means when one secret appears in several commits.
+    #[serde(skip)]
+    pub order: usize,
 }
 
 impl Provenance {
@@ -58,6 +69,8 @@ impl Provenance {
         match self {
             Provenance::File { path } | Provenance::GitBlob { path, .. } => path,
             Provenance::Stdin => "-",
+            Provenance::GitMessage { tag: None, .. } => "(commit message)",
+            Provenance::GitMessage { tag: Some(_), .. } => "(tag message)",
         }
     }
 
@@ -66,7 +79,7 @@ impl Provenance {
     pub fn scope_path(&self) -> Option<&str> {
         match self {
             Provenance::File { path } | Provenance::GitBlob { path, .. } => Some(path),
-            Provenance::Stdin => None,
+            Provenance::Stdin | Provenance::GitMessage { .. } => None,
         }
     }
 
@@ -74,31 +87,62 @@ impl Provenance {
     pub fn commit(&self) -> Option<&Commit> {
         match self {
             Provenance::GitBlob { origin: GitOrigin::Commit(c), .. } => Some(c),
+            Provenance::GitMessage { commit, .. } => commit.as_deref(),
             _ => None,
         }
     }
 
-    /// The ref that carries the item, for git items found only through a ref (a tag).
+    /// The ref that carries the item, for git items found only through a ref (a tag), and
+    /// tag messages.
     pub fn tag(&self) -> Option<&str> {
         match self {
             Provenance::GitBlob { origin: GitOrigin::Tag(t), .. } => Some(t),
+            Provenance::GitMessage { tag, .. } => tag.as_deref(),
             _ => None,
+        }
+    }
+
+    /// Where the item comes in a history's order, for choosing the first of several: the
+    /// commit's order, after every commit for what only a ref carries, and 0 for the rest.
+    pub fn order(&self) -> usize {
+        match (self.commit(), self) {
+            (Some(c), _) => c.order,
+            (None, Provenance::GitBlob { origin: GitOrigin::Tag(_), .. })
+            | (None, Provenance::GitMessage { .. }) => usize::MAX,
+            _ => 0,
         }
     }
 }
 
 /// A path's bytes as report text: valid UTF-8 as it is, every byte that is not part of valid
-/// UTF-8 as `\xNN`. Two names that differ only in invalid bytes stay distinct (a lossy
-/// conversion would show both as `\u{fffd}`), and the text says exactly which bytes they are.
+/// UTF-8 as `\xNN`, and a backslash as `\\` (so that a name spelled `caf\xe9` stays distinct
+/// from one holding the byte). Two names that differ only in invalid bytes stay distinct (a
+/// lossy conversion would show both as `\u{fffd}`), and the text says exactly which bytes
+/// they are.
 ///
 /// ```
 /// assert_eq!(leakhound::provenance::path_text(b"caf\xe9.txt"), "caf\\xe9.txt");
+/// assert_eq!(leakhound::provenance::path_text(b"caf\\xe9.txt"), "caf\\\\xe9.txt");
 /// assert_eq!(leakhound::provenance::path_text("café".as_bytes()), "café");
 /// ```
 pub fn path_text(bytes: &[u8]) -> String {
+    text_of(bytes, true)
+}
+
+/// [`path_text`] for a path whose backslashes are escaped already (a git path built by joining
+/// tree entry names, which escapes `\` and `/` within a name): only invalid bytes are escaped.
+pub fn joined_path_text(bytes: &[u8]) -> String {
+    text_of(bytes, false)
+}
+
+fn text_of(bytes: &[u8], backslashes: bool) -> String {
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
-        out.push_str(chunk.valid());
+        if backslashes {
+            out.push_str(&chunk.valid().replace('\\', "\\\\"));
+        } else {
+            out.push_str(chunk.valid());
+        }
         for b in chunk.invalid() {
             out.push_str(&format!("\\x{b:02x}"));
         }

@@ -11,14 +11,14 @@ use super::{finish, load, Ending, Loaded, Pinned};
 use crate::config::ConfigText;
 use crate::detect::{Bytes, Item, Lines, Stage, Worker};
 use crate::engine::Compile;
-use crate::files::{self, Links};
+use crate::files::{self, Trust};
 use crate::filter::baseline::Baseline;
 use crate::finding::Occurrence;
 use crate::git::odb::{Objects, ReadError};
 use crate::git::sweep::{pack_pass, PackState, PackStates};
-use crate::git::walk::{self, BlobItem, GitPlan, Origin};
+use crate::git::walk::{self, BlobItem, FileAt, GitPlan, Origin};
 use crate::git::{self, diff, Repo};
-use crate::provenance::{path_text, Commit, GitOrigin, Provenance};
+use crate::provenance::{joined_path_text, Commit, GitOrigin, Provenance};
 use crate::source::Skip;
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
@@ -114,7 +114,7 @@ pub(super) fn range(
             (git::resolve(&local, a)?, git::resolve(&local, b)?)
         }
     };
-    let pinned = pinned_at(plan, &repo, from)?;
+    let pinned = pinned_at(plan, &repo, (from, to))?;
     let pool = pool(plan.threads)?;
     let (listed, loaded) =
         with_detector(plan, &repo, (Compile::Lazy, Some(&pinned)), &pool, || {
@@ -133,7 +133,11 @@ pub(super) fn range(
 /// `leakhound.toml` with `secrets = [".*"]` next to it. A file the user named outside the
 /// repository is read from disk; one inside it that the base lacks is not applied. Each
 /// difference between the base's version and the work tree's is a note.
-fn pinned_at(plan: &Plan, repo: &Repo, base: gix::ObjectId) -> Result<Pinned> {
+fn pinned_at(
+    plan: &Plan,
+    repo: &Repo,
+    (base, head): (gix::ObjectId, gix::ObjectId),
+) -> Result<Pinned> {
     let mut pinned = Pinned::default();
     let Some(top) = repo.workdir.as_deref().and_then(|t| std::fs::canonicalize(t).ok()) else {
         return Ok(pinned);
@@ -152,27 +156,46 @@ fn pinned_at(plan: &Plan, repo: &Repo, base: gix::ObjectId) -> Result<Pinned> {
         let rel = full.strip_prefix(&top).ok()?;
         Some(rel.to_str()?.to_string())
     };
-    let mut at_base = |rel: &str, pinned: &mut Pinned| -> Result<Option<ConfigText>> {
-        let text = walk::file_at(&mut objects, base, rel, files::CONFIG_LIMIT)?;
-        let on_disk = files::read_text(&top.join(rel), Links::Refuse, files::CONFIG_LIMIT).ok();
-        match (&text, on_disk) {
-            (Some(t), Some(d)) if *t == d => {}
-            (None, None) => {}
-            (Some(_), _) => pinned.notes.push(format!(
-                "{rel}: changed by the range; the version at its base ({short}) is used"
-            )),
-            (None, Some(_)) => pinned.notes.push(format!(
-                "{rel}: not in the range's base ({short}); not applied (a change cannot \
-                 configure its own scan)"
-            )),
+    // The file as the base has it. One the range adds is not applied; one neither the base nor
+    // the head commit tracks (written by the CI job, say) is read from disk, as `trust` allows.
+    let mut pin = |rel: &str, trust: Trust, pinned: &mut Pinned| -> Result<Option<ConfigText>> {
+        let disk = || files::read_text(&top.join(rel), trust, files::CONFIG_LIMIT).ok();
+        let refused = |why: &str| {
+            format!("{rel}: {why}; not applied (a change cannot configure its own scan)")
+        };
+        match walk::file_at(&mut objects, base, rel, files::CONFIG_LIMIT)? {
+            FileAt::Text(text) => {
+                if disk().is_some_and(|d| d != text) {
+                    pinned.notes.push(format!(
+                        "{rel}: changed by the range; the version at its base ({short}) is used"
+                    ));
+                }
+                Ok(Some(ConfigText { label: format!("{rel} at {short}"), text }))
+            }
+            FileAt::Link => {
+                pinned
+                    .notes
+                    .push(refused(&format!("a symbolic link at the range's base ({short})")));
+                Ok(None)
+            }
+            FileAt::Missing => match walk::file_at(&mut objects, head, rel, files::CONFIG_LIMIT)? {
+                FileAt::Missing => {
+                    Ok(disk().map(|text| ConfigText { label: rel.to_string(), text }))
+                }
+                _ => {
+                    pinned
+                        .notes
+                        .push(refused(&format!("added by the range (not in its base, {short})")));
+                    Ok(None)
+                }
+            },
         }
-        Ok(text.map(|text| ConfigText { label: format!("{rel} at {short}"), text }))
     };
     if !cfg.files.is_empty() {
         for f in &cfg.files {
             match in_repo(f) {
                 Some(rel) => {
-                    let text = at_base(&rel, &mut pinned)?;
+                    let text = pin(&rel, Trust::User, &mut pinned)?;
                     pinned.configs.extend(text);
                 }
                 None => {
@@ -183,18 +206,18 @@ fn pinned_at(plan: &Plan, repo: &Repo, base: gix::ObjectId) -> Result<Pinned> {
         }
     } else if cfg.discover {
         for name in crate::config::NAMES {
-            if let Some(text) = at_base(name, &mut pinned)? {
+            if let Some(text) = pin(name, Trust::Content, &mut pinned)? {
                 pinned.configs.push(text);
                 break;
             }
         }
     }
     if cfg.discover {
-        pinned.gitleaks_ignore = at_base(".gitleaksignore", &mut pinned)?;
+        pinned.gitleaks_ignore = pin(".gitleaksignore", Trust::Content, &mut pinned)?;
     }
     if let Some(path) = &cfg.baseline {
         pinned.baseline = match in_repo(path) {
-            Some(rel) => at_base(&rel, &mut pinned)?,
+            Some(rel) => pin(&rel, Trust::User, &mut pinned)?,
             None => Some(Baseline::read(path).map_err(anyhow::Error::msg)?),
         };
     }
@@ -289,15 +312,16 @@ fn scan_blobs(
     show_progress: bool,
 ) {
     for sub in &listed.submodules {
-        stage
-            .diags()
-            .push(crate::diag::Level::Note, format!("{}: submodule skipped", path_text(sub)));
+        stage.diags().push(
+            crate::diag::Level::Note,
+            format!("{}: submodule skipped", joined_path_text(sub)),
+        );
     }
     for e in &listed.errors {
         stage.error(e.to_string());
     }
     let commits: Vec<Arc<Commit>> =
-        listed.commits.iter().map(|c| Arc::new(c.provenance())).collect();
+        listed.commits.iter().enumerate().map(|(i, c)| Arc::new(c.provenance(i))).collect();
     let tags: Vec<Arc<str>> = listed.tags.iter().map(|t| t.as_str().into()).collect();
     let progress = Progress::default();
     progress.listed(listed.blobs.len());
@@ -335,7 +359,7 @@ fn scan_blob(
     added_only: bool,
 ) -> u64 {
     let provenance = Provenance::GitBlob {
-        path: path_text(&item.path).into(),
+        path: joined_path_text(&item.path).into(),
         blob: item.id.to_string().into(),
         origin: match item.origin {
             Origin::Index => GitOrigin::Index,
@@ -361,7 +385,7 @@ fn scan_blob(
     let also = || {
         let occurrence = |(ci, path): &(usize, gix::bstr::BString)| Occurrence {
             commit: commits[*ci].id.clone(),
-            path: path_text(path),
+            path: joined_path_text(path),
         };
         item.also.iter().map(occurrence).collect()
     };

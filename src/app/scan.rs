@@ -43,6 +43,7 @@ pub(super) fn run(plan: &Plan, scan: &ScanPlan, started: Instant) -> Result<u8> 
         follow: scan.follow,
         excludes,
         rebase: roots.rebase,
+        named_files: Arc::new(roots.named_files),
     };
     let walked = walk::walk(&opts, || {
         let mut worker = stage.worker();

@@ -6,7 +6,7 @@
 
 pub(crate) mod gitleaks;
 
-use crate::files::{self, Links};
+use crate::files::{self, Trust};
 use crate::rules::{self, RuleSet};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -71,7 +71,7 @@ pub(crate) fn read(
         discovered = discover_from.and_then(discover).into_iter().collect::<Vec<_>>();
         &discovered
     };
-    let links = if discovered_only { Links::Refuse } else { Links::Follow };
+    let links = if discovered_only { Trust::Content } else { Trust::User };
     files
         .iter()
         .map(|path| {

@@ -146,8 +146,7 @@ impl Entry {
     /// everything, today and tomorrow, and deserves a warning. Judged on sample secrets and
     /// paths of every shape.
     pub(crate) fn matches_everything(&self) -> bool {
-        const SECRETS: [&[u8]; 5] = [
-            b"",
+        const SECRETS: [&[u8]; 4] = [
             b"x",
             b"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",
             b"AKIA1234567890ABCDEF",
@@ -159,7 +158,8 @@ impl Entry {
         let has_secret_tests =
             self.secrets.is_some() || self.stopwords.is_some() || !self.fingerprints.is_empty();
         let secrets_all =
-            self.secrets.as_ref().is_some_and(|r| SECRETS.iter().all(|s| r.is_match(s)));
+            self.secrets.as_ref().is_some_and(|r| SECRETS.iter().all(|s| r.is_match(s)))
+                || self.stopwords.as_ref().is_some_and(|w| SECRETS.iter().all(|s| w.is_match(s)));
         paths_all && (!has_secret_tests || secrets_all)
     }
 

@@ -4,7 +4,7 @@
 
 use super::Usage;
 use crate::config::ConfigText;
-use crate::files::{self, Links};
+use crate::files::{self, Trust};
 use crate::finding::{Finding, Fingerprint};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
@@ -62,7 +62,7 @@ impl Baseline {
     /// The file cannot be read; the message names it.
     pub(crate) fn read(path: &Path) -> Result<ConfigText, String> {
         let label = path.display().to_string();
-        let text = files::read_text(path, Links::Follow, files::CONFIG_LIMIT)
+        let text = files::read_text(path, Trust::User, files::CONFIG_LIMIT)
             .map_err(|e| format!("{label}: cannot read baseline: {e}"))?;
         Ok(ConfigText { label, text })
     }

@@ -6,7 +6,7 @@
 //! turns them into a content baseline.
 
 use crate::config::ConfigText;
-use crate::files::{self, Links};
+use crate::files::{self, Trust};
 use crate::finding::{Finding, Fingerprint, Hex};
 use std::path::Path;
 
@@ -34,7 +34,7 @@ impl GitleaksIgnore {
     pub(crate) fn read(path: &Path) -> Result<ConfigText, String> {
         let label = path.display().to_string();
         // Found next to the scanned content: a symlink is not followed.
-        let text = files::read_text(path, Links::Refuse, files::CONFIG_LIMIT)
+        let text = files::read_text(path, Trust::Content, files::CONFIG_LIMIT)
             .map_err(|e| format!("{label}: cannot read: {e}"))?;
         Ok(ConfigText { label, text })
     }

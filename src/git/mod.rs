@@ -13,7 +13,7 @@ pub(crate) mod odb;
 pub(crate) mod sweep;
 pub(crate) mod walk;
 
-use crate::files::{self, Links};
+use crate::files::{self, Trust};
 use crate::provenance::{rfc3339, Commit};
 use gix::ObjectId;
 use odb::{Objects, Packs};
@@ -55,7 +55,12 @@ pub(crate) struct Repo {
 pub(crate) fn open(path: &Path) -> Result<Repo, GitError> {
     let ctx = || path.display().to_string();
     check_metadata(path)?;
-    let repo = gix::discover(path).map_err(|e| err(ctx(), format!("not a git repository: {e}")))?;
+    // gix reads some objects itself (revision parsing, the index, a range's walk): none of
+    // them may allocate more than this, whatever a crafted header claims.
+    let options = gix::open::Options::default()
+        .config_overrides([format!("gitoxide.objects.allocLimit={}", 1u64 << 30)]);
+    let repo = gix::discover_opts(path, Default::default(), options)
+        .map_err(|e| err(ctx(), format!("not a git repository: {e}")))?;
     let shallow = repo.is_shallow().map_err(|e| err(ctx(), e))?;
     let workdir = Some(repo.workdir().unwrap_or_else(|| repo.git_dir()).to_path_buf());
     let packs = Packs::open(&repo);
@@ -65,7 +70,7 @@ pub(crate) fn open(path: &Path) -> Result<Repo, GitError> {
 /// The files of a git directory that gix reads whole, with the most each may hold. A
 /// repository may come from anywhere (a tarball, a CI cache): a `shallow` or `packed-refs` that
 /// is a symlink to `/dev/zero` or a FIFO must be an error naming it, not a read that never ends.
-const METADATA: [(&str, u64); 11] = [
+const METADATA: [(&str, u64); 13] = [
     ("HEAD", 1 << 20),
     ("config", 64 << 20),
     ("commondir", 1 << 20),
@@ -77,6 +82,8 @@ const METADATA: [(&str, u64); 11] = [
     ("FETCH_HEAD", 256 << 20),
     ("ORIG_HEAD", 1 << 20),
     ("MERGE_HEAD", 1 << 20),
+    ("logs/HEAD", 4 << 30),
+    ("logs/refs/stash", 4 << 30),
 ];
 
 /// Checks the metadata of the repository containing `path` before gix reads it: regular files
@@ -87,7 +94,20 @@ const METADATA: [(&str, u64); 11] = [
 /// The first file that is not, named.
 fn check_metadata(path: &Path) -> Result<(), GitError> {
     let Some(git_dir) = find_git_dir(path) else { return Ok(()) };
-    let checked = |file: &Path, limit: u64| match files::check(file, Links::Follow, limit) {
+    check_git_dir(&git_dir)?;
+    // A linked worktree keeps refs and objects in the common directory.
+    let commondir = git_dir.join("commondir");
+    if files::exists_no_follow(&commondir) {
+        let text = files::read_text(&commondir, Trust::Repository, 4096)
+            .map_err(|why| err(commondir.display().to_string(), why))?;
+        let common = git_dir.join(text.lines().next().unwrap_or_default());
+        check_git_dir(&common)?;
+    }
+    Ok(())
+}
+
+fn check_git_dir(git_dir: &Path) -> Result<(), GitError> {
+    let checked = |file: &Path, limit: u64| match files::check(file, Trust::Repository, limit) {
         Ok(()) => Ok(()),
         Err(why) => Err(err(file.display().to_string(), why)),
     };
@@ -97,15 +117,21 @@ fn check_metadata(path: &Path) -> Result<(), GitError> {
             checked(&file, limit)?;
         }
     }
-    let mut dirs = vec![git_dir.join("refs")];
+    // Loose refs and their logs, and the pack files (a FIFO among them would hang the open).
+    let mut dirs = vec![git_dir.join("refs"), git_dir.join("logs/refs")];
     while let Some(dir) = dirs.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else { continue };
         for entry in entries.flatten() {
             let file = entry.path();
             match entry.file_type() {
                 Ok(t) if t.is_dir() => dirs.push(file),
-                _ => checked(&file, 1 << 20)?,
+                _ => checked(&file, 4 << 30)?,
             }
+        }
+    }
+    if let Ok(entries) = std::fs::read_dir(git_dir.join("objects/pack")) {
+        for entry in entries.flatten() {
+            checked(&entry.path(), u64::MAX)?;
         }
     }
     Ok(())
@@ -117,10 +143,11 @@ fn find_git_dir(path: &Path) -> Option<PathBuf> {
     let start = std::fs::canonicalize(path).ok()?;
     for dir in start.ancestors() {
         let dot_git = dir.join(".git");
-        match std::fs::symlink_metadata(&dot_git) {
+        // A `.git` that is a symlink to a directory is followed, as git follows it.
+        match std::fs::metadata(&dot_git) {
             Ok(m) if m.is_dir() => return Some(dot_git),
             Ok(_) => {
-                let text = files::read_text(&dot_git, Links::Follow, 4096).ok()?;
+                let text = files::read_text(&dot_git, Trust::Repository, 4096).ok()?;
                 let gitdir = text.lines().next()?.strip_prefix("gitdir: ")?;
                 return Some(dir.join(gitdir));
             }
@@ -167,13 +194,14 @@ pub(crate) struct CommitInfo {
 }
 
 impl CommitInfo {
-    /// The commit as findings carry it.
-    pub(crate) fn provenance(&self) -> Commit {
+    /// The commit as findings carry it; `order` is its place in the listing (oldest first).
+    pub(crate) fn provenance(&self, order: usize) -> Commit {
         Commit {
             id: self.id.to_string(),
             author: self.author.clone(),
             email: self.email.clone(),
             date: rfc3339(self.author_time),
+            order,
         }
     }
 }

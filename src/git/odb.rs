@@ -55,6 +55,18 @@ impl std::fmt::Display for ReadError {
     }
 }
 
+/// The largest delta base rebuilt for an object under a smaller limit: an attacker who stores
+/// a 1 KB file as a delta of a 70 MB one must not hide it behind the 64 MB limit.
+const MAX_BASE: u64 = 256 << 20;
+
+/// Cross-pack delta bases followed on one read (see [`Objects::decode`]).
+const MAX_PACK_HOPS: usize = 8;
+
+/// The largest tree read (a directory of a million files is about 40 MB).
+const MAX_TREE: u64 = 256 << 20;
+/// The largest commit or tag read (their messages are text someone typed).
+const MAX_COMMIT: u64 = 64 << 20;
+
 /// Deflate expands at most about 1032 to 1: an entry that declares more than this many times
 /// the bytes left in its pack is corrupt, whatever its header says, and is not allocated for.
 const MAX_RATIO: u64 = 1100;
@@ -133,6 +145,8 @@ pub(crate) struct Objects<'r> {
     chain: Vec<pack::data::Entry>,
     delta: Vec<u8>,
     loose: Vec<u8>,
+    /// Packs entered through a base in another pack, on the current read.
+    hops: usize,
 }
 
 impl<'r> Objects<'r> {
@@ -150,6 +164,7 @@ impl<'r> Objects<'r> {
             chain: Vec::new(),
             delta: Vec::new(),
             loose: Vec::new(),
+            hops: 0,
         }
     }
 
@@ -172,12 +187,23 @@ impl<'r> Objects<'r> {
         Ok(data)
     }
 
-    /// Reads object `id`, which must be of `kind`.
+    /// Reads object `id`, which must be of `kind`, within the size git objects of that kind can
+    /// sensibly have (a crafted commit that claims 8 GiB is not allocated for).
     ///
     /// # Errors
-    /// The object is missing, corrupt or of another kind; the message names the object.
+    /// The object is missing, corrupt, too large or of another kind; the message names it.
     pub(crate) fn read_as(&mut self, id: &oid, kind: Kind) -> Result<Data, String> {
-        let (found, data) = self.read(id)?;
+        let limit = match kind {
+            Kind::Tree => MAX_TREE,
+            Kind::Commit | Kind::Tag => MAX_COMMIT,
+            Kind::Blob => MAX_OBJECT,
+        };
+        let (found, data) = self.read_nested(id, 0, limit).map_err(|e| match e {
+            ReadError::TooLarge(size) => {
+                format!("object {id}: {size} bytes, more than a {kind} may hold ({limit})")
+            }
+            ReadError::Failed(message) => message,
+        })?;
         if found != kind {
             return Err(format!("object {id}: expected a {kind}, found a {found}"));
         }
@@ -265,7 +291,10 @@ impl<'r> Objects<'r> {
                 return Err(format!("delta chain longer than {MAX_CHAIN}").into());
             }
             let entry = pack.data.entry(at).map_err(|e| format!("entry at {at}: {e:#}"))?;
-            check_size(&entry, limit)?;
+            // The object itself must fit the limit; a base it is built from may be larger (a
+            // small file stored as a delta of a big one is still scanned), up to a bound.
+            let cap = if at == offset { limit } else { limit.max(MAX_BASE) };
+            check_size(&entry, cap)?;
             match entry.header {
                 Header::OfsDelta { base_distance } => {
                     at = entry
@@ -277,8 +306,22 @@ impl<'r> Objects<'r> {
                     chain.push(entry);
                     match pack.index.lookup(base_id) {
                         Some(i) => at = pack.index.pack_offset_at_index(i),
-                        // A base outside this pack: read it whole, wherever it is.
-                        None => break self.read_nested(&base_id, depth + chain.len(), limit)?,
+                        // A base outside this pack: read it whole, wherever it is. Packs
+                        // whose deltas name each other's objects as bases could recurse
+                        // without end: a few hops are all git ever makes (thin packs).
+                        None if self.hops >= MAX_PACK_HOPS => {
+                            return Err(format!(
+                                "delta bases lead through more than {MAX_PACK_HOPS} packs"
+                            )
+                            .into());
+                        }
+                        None => {
+                            self.hops += 1;
+                            let cap = limit.max(MAX_BASE);
+                            let base = self.read_nested(&base_id, depth + chain.len(), cap);
+                            self.hops -= 1;
+                            break base?;
+                        }
                     }
                 }
                 header => {
@@ -296,7 +339,8 @@ impl<'r> Objects<'r> {
         while let Some(entry) = chain.pop() {
             self.inflate_into(pi, &entry, &mut delta)?;
             let size = delta_result_size(&delta)?;
-            if size > limit {
+            let cap = if chain.is_empty() { limit } else { limit.max(MAX_BASE) };
+            if size > cap {
                 return Err(ReadError::TooLarge(size));
             }
             let rebuilt = Arc::new(apply_delta(&data, &delta)?);

@@ -71,36 +71,46 @@ pub(crate) struct GitPlan {
 /// an odd date (`author NoEmail 1700000000 +0000`), and so does this, showing the identity as it
 /// is written rather than refusing the commit.
 fn commit_info(
-    repo: &gix::Repository,
+    objects: &mut Objects<'_>,
     id: ObjectId,
-    buf: &mut Vec<u8>,
 ) -> Result<(CommitInfo, ObjectId, Vec<ObjectId>), GitError> {
-    use gix::objs::Find;
-    let data = match repo.objects.try_find(&id, buf) {
-        Ok(Some(d)) if d.kind == gix::objs::Kind::Commit => d.data,
-        Ok(Some(d)) => return Err(err(format!("commit {id}"), format!("is a {}", d.kind))),
-        Ok(None) => return Err(err(format!("commit {id}"), "not found")),
-        Err(e) => return Err(err(format!("commit {id}"), e)),
-    };
-    let mut tree = None;
+    let data = objects
+        .read_as(&id, gix::objs::Kind::Commit)
+        .map_err(|e| err(format!("commit {id}"), e))?;
+    let mut lines = data.split(|&b| b == b'\n');
+    // As git reads a commit: `tree` first, then its `parent` lines, then the rest of the header
+    // up to the blank line before the message. A second `tree` or a late `parent` line is not
+    // what git walks, so it is not what leakhound walks either.
+    let tree = lines
+        .next()
+        .and_then(|l| l.strip_prefix(b"tree "))
+        .and_then(|hex| ObjectId::from_hex(hex).ok())
+        .ok_or_else(|| err(format!("commit {id}"), "does not start with its tree"))?;
     let mut parents = Vec::new();
-    let mut author = Identity::default();
-    let mut committer = Identity::default();
-    for line in data.split(|&b| b == b'\n') {
+    let mut author = None;
+    let mut committer = None;
+    let mut in_parents = true;
+    for line in lines {
         if line.is_empty() {
             break; // the message follows
         }
-        let (key, value) = line.split_at(line.find_byte(b' ').unwrap_or(line.len()));
-        let value = value.strip_prefix(b" ").unwrap_or(value);
-        match key {
-            b"tree" => tree = ObjectId::from_hex(value).ok(),
-            b"parent" => parents.extend(ObjectId::from_hex(value).ok()),
-            b"author" => author = Identity::parse(value),
-            b"committer" => committer = Identity::parse(value),
-            _ => {}
+        match line.strip_prefix(b"parent ") {
+            Some(hex) if in_parents => {
+                let p = ObjectId::from_hex(hex)
+                    .map_err(|_| err(format!("commit {id}"), "has a malformed parent line"))?;
+                parents.push(p);
+                continue;
+            }
+            _ => in_parents = false,
+        }
+        if let Some(value) = line.strip_prefix(b"author ") {
+            author.get_or_insert_with(|| Identity::parse(value));
+        } else if let Some(value) = line.strip_prefix(b"committer ") {
+            committer.get_or_insert_with(|| Identity::parse(value));
         }
     }
-    let tree = tree.ok_or_else(|| err(format!("commit {id}"), "has no tree"))?;
+    let author = author.unwrap_or_default();
+    let committer = committer.unwrap_or_default();
     let info = CommitInfo {
         id,
         author: author.name,
@@ -159,7 +169,7 @@ impl Identity {
 /// # Errors
 /// The walk cannot start at all.
 fn commits(
-    repo: &gix::Repository,
+    objects: &mut Objects<'_>,
     tips: Vec<ObjectId>,
     hidden: Vec<ObjectId>,
     errors: &mut Vec<GitError>,
@@ -167,29 +177,28 @@ fn commits(
     if tips.is_empty() {
         return Ok(Vec::new());
     }
+    let repo = objects.repo().clone();
+    let repo = &repo;
     // Commits of a shallow clone's boundary have parents the clone does not hold.
     let boundary: HashSet<ObjectId> = repo
         .shallow_commits()
         .map_err(|e| err("shallow commits", e))?
         .map(|b| b.iter().copied().collect())
         .unwrap_or_default();
-    let mut buf = Vec::new();
     let hidden = if hidden.is_empty() {
         HashSet::default()
     } else {
         // The commits `hidden` reaches: gix's walk knows them without reading them all, but
         // refuses commits git accepts (an author without an email); then every one is read.
         match hidden_by_gix(repo, &tips, &hidden) {
-            Some(ids) => return Ok(read_commits(repo, ids, &mut buf, errors)),
-            None => {
-                reachable(repo, hidden, &HashSet::default(), &boundary, &mut buf, &mut Vec::new())
-                    .into_iter()
-                    .map(|c| c.0.id)
-                    .collect()
-            }
+            Some(ids) => return Ok(read_commits(objects, ids, errors)),
+            None => reachable(objects, hidden, &HashSet::default(), &boundary, &mut Vec::new())
+                .into_iter()
+                .map(|c| c.0.id)
+                .collect(),
         }
     };
-    let mut out = reachable(repo, tips, &hidden, &boundary, &mut buf, errors);
+    let mut out = reachable(objects, tips, &hidden, &boundary, errors);
     out.sort_by_key(|c| (c.0.commit_time, c.0.id));
     Ok(out)
 }
@@ -206,14 +215,13 @@ fn hidden_by_gix(
 }
 
 fn read_commits(
-    repo: &gix::Repository,
+    objects: &mut Objects<'_>,
     ids: Vec<ObjectId>,
-    buf: &mut Vec<u8>,
     errors: &mut Vec<GitError>,
 ) -> Vec<(CommitInfo, ObjectId, Vec<ObjectId>)> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        match commit_info(repo, id, buf) {
+        match commit_info(objects, id) {
             Ok(c) => out.push(c),
             Err(e) => errors.push(e),
         }
@@ -226,11 +234,10 @@ fn read_commits(
 /// parser: a commit that cannot be read is recorded in `errors` and its parents are not
 /// followed; the boundary of a shallow clone ends the walk without an error.
 fn reachable(
-    repo: &gix::Repository,
+    objects: &mut Objects<'_>,
     tips: Vec<ObjectId>,
     hidden: &HashSet<ObjectId>,
     boundary: &HashSet<ObjectId>,
-    buf: &mut Vec<u8>,
     errors: &mut Vec<GitError>,
 ) -> Vec<(CommitInfo, ObjectId, Vec<ObjectId>)> {
     let mut seen: HashSet<ObjectId> = HashSet::default();
@@ -240,7 +247,7 @@ fn reachable(
         if hidden.contains(&id) || !seen.insert(id) {
             continue;
         }
-        match commit_info(repo, id, buf) {
+        match commit_info(objects, id) {
             Ok(c) => {
                 if !boundary.contains(&id) {
                     queue.extend(c.2.iter().filter(|p| !seen.contains(*p)));
@@ -295,7 +302,7 @@ pub(crate) fn history_walk(
     let repo = objects.repo().clone();
     let tips = tips(&repo, branches)?;
     errors.extend(tips.errors);
-    let commits = commits(&repo, tips.commits, Vec::new(), errors)?;
+    let commits = commits(objects, tips.commits, Vec::new(), errors)?;
     let mut seen_trees: HashSet<ObjectId> = HashSet::default();
     let mut submodules: PathSet<BString> = PathSet::default();
     for (ci, (info, tree, _parents)) in commits.into_iter().enumerate() {
@@ -408,7 +415,10 @@ fn walk_tree<F>(
         let data = match objects.read_as(&tid, gix::objs::Kind::Tree) {
             Ok(data) => data,
             Err(e) => {
-                errors.push(err(format!("tree at `{}`", crate::provenance::path_text(&dir)), e));
+                errors.push(err(
+                    format!("tree at `{}`", crate::provenance::joined_path_text(&dir)),
+                    e,
+                ));
                 continue;
             }
         };
@@ -434,20 +444,20 @@ fn walk_tree<F>(
 }
 
 /// `dir/name`, or `name` at the root. A name holding a `/` (which git never writes, but a
-/// crafted tree can) keeps it as `\x2f`, so it cannot pose as a deeper path.
+/// crafted tree can) keeps it as `\x2f`, so it cannot pose as a deeper path, and a backslash
+/// as `\\`, so that escape stays unambiguous (shown with
+/// [`crate::provenance::joined_path_text`]).
 pub(crate) fn join(dir: &[u8], name: &[u8]) -> BString {
     let mut path = BString::from(Vec::with_capacity(dir.len() + 1 + name.len()));
     if !dir.is_empty() {
         path.extend_from_slice(dir);
         path.push(b'/');
     }
-    for part in name.split_inclusive(|&b| b == b'/') {
-        match part.strip_suffix(b"/") {
-            Some(part) => {
-                path.extend_from_slice(part);
-                path.extend_from_slice(b"\\x2f");
-            }
-            None => path.extend_from_slice(part),
+    for &b in name {
+        match b {
+            b'/' => path.extend_from_slice(b"\\x2f"),
+            b'\\' => path.extend_from_slice(b"\\\\"),
+            _ => path.push(b),
         }
     }
     path
@@ -456,20 +466,38 @@ pub(crate) fn join(dir: &[u8], name: &[u8]) -> BString {
 /// One entry of a tree: name, kind and object.
 type TreeEntry = (BString, EntryKind, ObjectId);
 
+/// A parsed tree: its entries in tree order, and an index by name (a directory of 100,000
+/// files must not cost a linear search per lookup).
+struct ParsedTree {
+    entries: Vec<TreeEntry>,
+    by_name: std::collections::HashMap<BString, usize>,
+}
+
+impl ParsedTree {
+    /// The entry called `name`.
+    fn find(&self, name: &[u8]) -> Option<&TreeEntry> {
+        self.by_name.get(name.as_bstr()).map(|&i| &self.entries[i])
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, TreeEntry> {
+        self.entries.iter()
+    }
+}
+
 /// Parsed trees, each parsed once per listing however often it recurs (a tree that repeats one
 /// subtree ten ways over six levels names a million paths but holds few objects).
 #[derive(Default)]
 struct Trees {
-    parsed: HashMap<ObjectId, std::rc::Rc<Vec<TreeEntry>>>,
+    parsed: HashMap<ObjectId, std::rc::Rc<ParsedTree>>,
 }
 
 impl Trees {
-    /// The entries of tree `id`, in tree order.
+    /// Tree `id`, parsed.
     fn get(
         &mut self,
         objects: &mut Objects<'_>,
         id: ObjectId,
-    ) -> Result<std::rc::Rc<Vec<TreeEntry>>, GitError> {
+    ) -> Result<std::rc::Rc<ParsedTree>, GitError> {
         if let Some(t) = self.parsed.get(&id) {
             return Ok(t.clone());
         }
@@ -479,9 +507,14 @@ impl Trees {
             let e = entry.map_err(|e| err(format!("tree {id}"), e))?;
             entries.push((BString::from(e.filename), e.mode.kind(), e.oid.to_owned()));
         }
-        let entries = std::rc::Rc::new(entries);
-        self.parsed.insert(id, entries.clone());
-        Ok(entries)
+        // A crafted tree may name an entry twice: the first is the one git sees.
+        let mut by_name = std::collections::HashMap::with_capacity(entries.len());
+        for (i, e) in entries.iter().enumerate() {
+            by_name.entry(e.0.clone()).or_insert(i);
+        }
+        let tree = std::rc::Rc::new(ParsedTree { entries, by_name });
+        self.parsed.insert(id, tree.clone());
+        Ok(tree)
     }
 }
 
@@ -534,8 +567,8 @@ impl Introduced<'_> {
                 None => None,
             });
         }
-        let at = |list: &Option<std::rc::Rc<Vec<TreeEntry>>>, name: &[u8]| {
-            list.as_ref().and_then(|l| l.iter().find(|e| e.0 == name).map(|e| (e.1, e.2)))
+        let at = |list: &Option<std::rc::Rc<ParsedTree>>, name: &[u8]| {
+            list.as_ref().and_then(|l| l.find(name).map(|e| (e.1, e.2)))
         };
         for (name, kind, id) in entries.iter() {
             let olds: Vec<Option<(EntryKind, ObjectId)>> =
@@ -570,9 +603,9 @@ impl Introduced<'_> {
                 if self.deleted.len() >= DELETED_BUDGET {
                     break;
                 }
-                let kept = entries.iter().any(|e| {
-                    e.0 == *name && (e.1 == EntryKind::Tree) == (*kind == EntryKind::Tree)
-                });
+                let kept = entries
+                    .find(name)
+                    .is_some_and(|e| (e.1 == EntryKind::Tree) == (*kind == EntryKind::Tree));
                 if kept {
                     continue;
                 }
@@ -612,9 +645,8 @@ pub(crate) fn range(
     let repo = objects.repo().clone();
     let repo = &repo;
     let mut plan = GitPlan::default();
-    let commits = commits(repo, vec![to], vec![from], &mut plan.errors)?;
+    let commits = commits(objects, vec![to], vec![from], &mut plan.errors)?;
     let mut index: HashSet<ObjectId> = HashSet::default();
-    let mut buf = Vec::new();
     let mut subs = PathSet::default();
     let mut trees = Trees::default();
     let mut compared = HashSet::default();
@@ -624,8 +656,10 @@ pub(crate) fn range(
             if !repo.has_object(p) {
                 continue; // shallow boundary
             }
-            let (_, ptree, _) = commit_info(repo, *p, &mut buf)?;
-            parent_trees.push(Some(ptree));
+            match commit_info(objects, *p) {
+                Ok((_, ptree, _)) => parent_trees.push(Some(ptree)),
+                Err(e) => plan.errors.push(e),
+            }
         }
         let mut introduced = Introduced {
             files: Vec::new(),
@@ -634,8 +668,12 @@ pub(crate) fn range(
             compared: &mut compared,
             errors: &mut plan.errors,
         };
-        introduced.diff(objects, &mut trees, b"", tree, &parent_trees)?;
-        let Introduced { files, mut deleted, .. } = introduced;
+        // A tree that cannot be read is an error naming it; the other commits are still listed.
+        let diffed = introduced.diff(objects, &mut trees, b"", tree, &parent_trees);
+        let Introduced { files, mut deleted, errors, .. } = introduced;
+        if let Err(e) = diffed {
+            errors.push(e);
+        }
         deleted.sort();
         deleted.dedup();
         deleted.truncate(MAX_RENAME_SOURCES);
@@ -661,9 +699,18 @@ pub(crate) fn range(
     Ok(plan)
 }
 
-/// The text of the file at `path` (repository-relative, `/`-separated) in commit `commit`, if
-/// the commit has a file there: how a range scan reads its configuration as the base of the
-/// range has it, whatever the range changes.
+/// What a commit has at a path.
+pub(crate) enum FileAt {
+    /// Nothing (or a directory).
+    Missing,
+    /// A symbolic link: not read.
+    Link,
+    /// A file, as text.
+    Text(String),
+}
+
+/// The file at `path` (repository-relative, `/`-separated) in commit `commit`: how a range scan
+/// reads its configuration as the base of the range has it, whatever the range changes.
 ///
 /// # Errors
 /// The commit or a tree cannot be read, or the file is over `limit` bytes or not UTF-8.
@@ -672,16 +719,39 @@ pub(crate) fn file_at(
     commit: ObjectId,
     path: &str,
     limit: u64,
-) -> Result<Option<String>, GitError> {
-    let repo = objects.repo().clone();
-    let (_, tree, _) = commit_info(&repo, commit, &mut Vec::new())?;
-    let Some(id) = blob_at(objects, &mut Trees::default(), tree, path.as_bytes())? else {
-        return Ok(None);
+) -> Result<FileAt, GitError> {
+    let (_, tree, _) = commit_info(objects, commit)?;
+    let Some((kind, id)) = entry_at(objects, &mut Trees::default(), tree, path.as_bytes())? else {
+        return Ok(FileAt::Missing);
     };
+    if kind == EntryKind::Link {
+        return Ok(FileAt::Link);
+    }
     let data = objects.read_blob(&id, limit).map_err(|e| err(format!("{path} at {commit}"), e))?;
     let text = String::from_utf8(data.to_vec())
         .map_err(|_| err(format!("{path} at {commit}"), "is not UTF-8 text"))?;
-    Ok(Some(text))
+    Ok(FileAt::Text(text))
+}
+
+/// The file (blob or symlink) at `path` in tree `root`, if there is one.
+fn entry_at(
+    objects: &mut Objects<'_>,
+    trees: &mut Trees,
+    root: ObjectId,
+    path: &[u8],
+) -> Result<Option<(EntryKind, ObjectId)>, GitError> {
+    let mut tree = root;
+    let mut parts = path.split(|&b| b == b'/').peekable();
+    while let Some(part) = parts.next() {
+        let entries = trees.get(objects, tree)?;
+        let Some((_, kind, id)) = entries.find(part) else { return Ok(None) };
+        match (parts.peek().is_some(), *kind == EntryKind::Tree) {
+            (true, true) => tree = *id,
+            (false, false) if *kind != EntryKind::Commit => return Ok(Some((*kind, *id))),
+            _ => return Ok(None),
+        }
+    }
+    Ok(None)
 }
 
 /// The blob at `path` in tree `root`, if there is one.
@@ -691,18 +761,7 @@ fn blob_at(
     root: ObjectId,
     path: &[u8],
 ) -> Result<Option<ObjectId>, GitError> {
-    let mut tree = root;
-    let mut parts = path.split(|&b| b == b'/').peekable();
-    while let Some(part) = parts.next() {
-        let entries = trees.get(objects, tree)?;
-        let Some((_, kind, id)) = entries.iter().find(|e| e.0 == part) else { return Ok(None) };
-        match (parts.peek().is_some(), *kind == EntryKind::Tree) {
-            (true, true) => tree = *id,
-            (false, false) if *kind != EntryKind::Commit => return Ok(Some(*id)),
-            _ => return Ok(None),
-        }
-    }
-    Ok(None)
+    Ok(entry_at(objects, trees, root, path)?.map(|(_, id)| id))
 }
 
 /// What `git commit` would record: every index entry whose blob differs from HEAD's at the same
@@ -762,7 +821,13 @@ pub(crate) fn staged(objects: &mut Objects<'_>, all_lines: bool) -> Result<GitPl
         if !unique.insert(e.id) {
             continue; // the same content staged at another path: scanned once, at the first
         }
-        listed.push((path.to_owned(), e.id, before));
+        // Index paths use `/` as git does; a backslash in a name is escaped as `join` does.
+        let shown: BString = if path.contains(&b'\\') {
+            path.iter().flat_map(|&b| if b == b'\\' { vec![b, b] } else { vec![b] }).collect()
+        } else {
+            path.to_owned()
+        };
+        listed.push((shown, e.id, before));
     }
     // Files of HEAD missing from the index: where a renamed-and-edited file may come from.
     let deleted = if listed.iter().any(|(_, _, before)| before.is_none()) {

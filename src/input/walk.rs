@@ -2,7 +2,7 @@
 //! included (`.env`, `.npmrc`), `.git/` and default exclusions pruned, symlinks not followed
 //! unless asked.
 
-use crate::files::{self, Links};
+use crate::files::{self, Trust};
 use globset::GlobSet;
 use ignore::{WalkBuilder, WalkState};
 use std::path::{Path, PathBuf};
@@ -26,6 +26,9 @@ pub(crate) struct WalkOptions {
     /// `root/sub/file` appear as `prefix/sub/file` (the repository-relative path), so that
     /// reports, globs and fingerprints do not depend on how the root was spelled.
     pub(crate) rebase: Vec<(PathBuf, String)>,
+    /// Files named as roots (device, inode): a directory walk that meets one leaves it to its
+    /// own root, so it is scanned once.
+    pub(crate) named_files: Arc<Vec<(u64, u64)>>,
 }
 
 impl WalkOptions {
@@ -56,23 +59,32 @@ pub(crate) struct Roots {
     pub(crate) srcroot: Option<PathBuf>,
     /// One message per root that does not exist (not walked).
     pub(crate) missing: Vec<String>,
+    /// Files named as roots, by device and inode: walked as roots, left out of directory walks.
+    pub(crate) named_files: Vec<(u64, u64)>,
 }
 
 /// Checks and resolves the roots the user named: a root that does not exist is reported once
 /// and not walked; a symlink to a directory is followed (the user named it); a root inside a
 /// git work tree reports its files relative to the top of the work tree.
 pub(crate) fn resolve_roots(paths: &[PathBuf]) -> Roots {
-    let mut out =
-        Roots { roots: Vec::new(), rebase: Vec::new(), srcroot: None, missing: Vec::new() };
+    let mut out = Roots {
+        roots: Vec::new(),
+        rebase: Vec::new(),
+        srcroot: None,
+        missing: Vec::new(),
+        named_files: Vec::new(),
+    };
     // Each file is scanned once however the roots overlap (`scan t t/a.env t`): a root that
-    // another root names again, or that lies inside another root's directory, is dropped.
+    // another root names again, or a directory inside another root's directory, is dropped. A
+    // file the user named inside a directory root stays a root (scanned even where ignore rules
+    // or default exclusions would skip it) and the directory walk leaves it out.
     let canonical: Vec<Option<PathBuf>> =
         paths.iter().map(|p| std::fs::canonicalize(p).ok()).collect();
     let covered = |i: usize, c: &Path| {
         canonical.iter().enumerate().any(|(j, other)| {
-            other
-                .as_deref()
-                .is_some_and(|o| (o == c && j < i) || (o != c && c.starts_with(o) && o.is_dir()))
+            other.as_deref().is_some_and(|o| {
+                (o == c && j < i) || (o != c && c.starts_with(o) && o.is_dir() && c.is_dir())
+            })
         })
     };
     for (i, r) in paths.iter().enumerate() {
@@ -97,6 +109,10 @@ pub(crate) fn resolve_roots(paths: &[PathBuf]) -> Roots {
         if let Some((given, rel, top)) = repo_relative(&root) {
             out.rebase.push((given, rel));
             out.srcroot.get_or_insert(top);
+        }
+        if let Some(m) = std::fs::metadata(&root).ok().filter(|m| m.is_file()) {
+            use std::os::unix::fs::MetadataExt;
+            out.named_files.push((m.dev(), m.ino()));
         }
         out.roots.push(root);
     }
@@ -200,15 +216,15 @@ const IGNORE_FILES: [&str; 2] = [".gitignore", ".ignore"];
 /// `.ignore` must be regular files (git does not follow a symlinked `.gitignore` either), and so
 /// must what a `.git` entry leads to (a `.git` file's `gitdir`, its `commondir`, `info/exclude`).
 fn ignore_problem(dir: &Path) -> Option<String> {
-    let refuse = |p: &Path, links: Links| {
-        files::check(p, links, files::CONFIG_LIMIT)
+    let refuse = |p: &Path, trust: Trust| {
+        files::check(p, trust, files::CONFIG_LIMIT)
             .err()
             .map(|why| format!("{}: {why}", p.display()))
     };
     for name in IGNORE_FILES {
         let p = dir.join(name);
         if files::exists_no_follow(&p) {
-            if let Some(problem) = refuse(&p, Links::Refuse) {
+            if let Some(problem) = refuse(&p, Trust::Content) {
                 return Some(problem);
             }
         }
@@ -219,7 +235,7 @@ fn ignore_problem(dir: &Path) -> Option<String> {
         Ok(_) => {
             // A worktree or submodule link: `gitdir: <dir>`, whose `commondir` names the
             // repository whose `info/exclude` applies.
-            let text = match files::read_text(&dot_git, Links::Refuse, 4096) {
+            let text = match files::read_text(&dot_git, Trust::Content, 4096) {
                 Ok(text) => text,
                 Err(why) => return Some(format!("{}: {why}", dot_git.display())),
             };
@@ -229,7 +245,7 @@ fn ignore_problem(dir: &Path) -> Option<String> {
             if !files::exists_no_follow(&commondir) {
                 return None;
             }
-            match files::read_text(&commondir, Links::Follow, 4096) {
+            match files::read_text(&commondir, Trust::Repository, 4096) {
                 Ok(text) => {
                     let line = text.lines().next().unwrap_or_default();
                     if line.starts_with('.') {
@@ -245,7 +261,7 @@ fn ignore_problem(dir: &Path) -> Option<String> {
     };
     let exclude = common.join("info/exclude");
     if files::exists_no_follow(&exclude) {
-        return refuse(&exclude, Links::Follow);
+        return refuse(&exclude, Trust::Repository);
     }
     None
 }
@@ -297,6 +313,15 @@ where
             }
             if e.depth() == 0 {
                 return true; // what the user named explicitly is always scanned
+            }
+            if !is_dir && !opts_for_filter.named_files.is_empty() {
+                use std::os::unix::fs::MetadataExt;
+                let named = e
+                    .metadata()
+                    .is_ok_and(|m| opts_for_filter.named_files.contains(&(m.dev(), m.ino())));
+                if named {
+                    return false; // scanned as the root the user named
+                }
             }
             if let Some(ex) = &excludes {
                 let display = opts_for_filter.report_path(e.path());

@@ -110,13 +110,12 @@ pub fn load_builtin() -> Result<RuleSet, RuleError> {
 /// problem; the error names the file, the rule and the line.
 pub fn load_file(path: &Path) -> Result<RuleSet, RuleError> {
     let file = path.display().to_string();
-    let text =
-        crate::files::read_text(path, crate::files::Links::Follow, crate::files::CONFIG_LIMIT)
-            .map_err(|e| RuleError {
-                file: file.clone(),
-                line: 0,
-                message: format!("cannot read rule file: {e}"),
-            })?;
+    let text = crate::files::read_text(path, crate::files::Trust::User, crate::files::CONFIG_LIMIT)
+        .map_err(|e| RuleError {
+            file: file.clone(),
+            line: 0,
+            message: format!("cannot read rule file: {e}"),
+        })?;
     let set = load_str(&file, &text)?;
     check_unique(&set.rules)?;
     Ok(set)
@@ -343,6 +342,9 @@ fn validate_allowlist(
         return Err(format!(
             "allowlist entry `{reason}` has no secrets, stopwords, paths or fingerprints"
         ));
+    }
+    if a.stopwords.iter().any(|w| w.is_empty()) {
+        return Err(format!("allowlist `{reason}`: an empty stopword would match every secret"));
     }
     for r in a.secrets.iter().filter(|_| parse_patterns) {
         check_regex(r).map_err(|e| format!("allowlist `{reason}`: {e}"))?;

@@ -265,16 +265,17 @@ fn issue9_hostile_ignore_files_are_not_read_and_their_directory_is_still_scanned
 fn issue9_files_leakhound_reads_for_itself_are_bounded_and_named() {
     let t = TempTree::new();
     t.write("a.env", format!("T={GITHUB_TOKEN}\n"));
+    // What the user names may be anything (`-c <(...)`), but is read only up to a bound.
     let r = run_bounded(t.path(), &["scan", "-c", "/dev/zero"], 4 << 20, 30);
     assert_eq!(r.code(), 2);
     assert!(
-        r.stderr().contains("/dev/zero: cannot read config file: is a device"),
+        r.stderr().contains("/dev/zero: cannot read config file: is more than the 67108864 bytes"),
         "{}",
         r.stderr()
     );
     let r = run_bounded(t.path(), &["scan", "--baseline", "/dev/zero"], 4 << 20, 30);
     assert_eq!(r.code(), 2);
-    assert!(r.stderr().contains("/dev/zero: cannot read baseline: is a device"), "{}", r.stderr());
+    assert!(r.stderr().contains("/dev/zero: cannot read baseline: is more than"), "{}", r.stderr());
     // A committed leakhound.toml that is a symlink (to the environment, say) is not followed.
     std::os::unix::fs::symlink("/proc/self/environ", t.path().join("leakhound.toml")).unwrap();
     let r = run_bounded(t.path(), &["scan"], 4 << 20, 30);
@@ -461,7 +462,7 @@ fn issue9_a_pull_request_cannot_allowlist_its_own_secret() {
     assert_eq!(r.code(), 1, "{}", r.stderr());
     assert_eq!(r.findings().len(), 1);
     assert!(
-        r.stderr().contains("leakhound.toml: not in the range's base")
+        r.stderr().contains("leakhound.toml: added by the range")
             && r.stderr().contains("not applied"),
         "{}",
         r.stderr()
@@ -540,4 +541,79 @@ fn issue9_odd_tree_entry_names_get_safe_distinct_paths() {
         .collect();
     uris.sort();
     assert_eq!(uris, vec!["%2E%2E", ".git", "a%5Cx2fb", "x%5Cxfe", "x%5Cxff"]);
+}
+
+/// Issue 9 (review): git reads a commit's first `tree` line; a second one, or a `parent` line
+/// after the author, is not what git walks and must not hide the real tree.
+#[test]
+fn issue9_a_decoy_tree_line_does_not_hide_the_real_tree() {
+    let t = repo();
+    let real = raw_tree(
+        t.path(),
+        &[("100644", b"real.env", &blob(t.path(), &format!("T={GITHUB_TOKEN}\n")))],
+    );
+    let decoy = raw_tree(t.path(), &[("100644", b"decoy.txt", &blob(t.path(), "nothing\n"))]);
+    let body = format!(
+        "tree {real}\nauthor A <a@b> 1700000000 +0000\ncommitter A <a@b> 1700000000 +0000\ntree {decoy}\n\nmsg\n"
+    );
+    let mut child = Command::new("git")
+        .args(["hash-object", "-t", "commit", "-w", "--literally", "--stdin"])
+        .current_dir(t.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(body.as_bytes()).unwrap();
+    let c = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap().trim().to_string();
+    git(t.path(), &["update-ref", "refs/heads/main", &c]);
+    let r = t.run(&["git", "-q", "-f", "json"]);
+    let paths: Vec<String> = r.findings().into_iter().map(|f| f.1).collect();
+    assert_eq!(paths, vec!["real.env"], "{}", r.stderr());
+}
+
+/// Issue 9 (review): a committed symlink to a device at the report path is replaced, not
+/// written through; a file the user names among a directory root's files is still scanned as
+/// named (even where ignore rules would skip it), once.
+#[test]
+fn issue9_report_links_to_devices_are_replaced_and_named_files_stay_named() {
+    let t = TempTree::new();
+    t.write(".gitignore", ".env\n");
+    t.write(".env", format!("T={GITHUB_TOKEN}\n"));
+    std::os::unix::fs::symlink("/dev/null", t.path().join("out.json")).unwrap();
+    let r = t.run(&["scan", ".", ".env", "-q", "-f", "json", "-o", "out.json"]);
+    assert_eq!(r.code(), 1, "{}", r.stderr());
+    let report = std::fs::read_to_string(t.path().join("out.json")).unwrap();
+    assert_eq!(report.matches("\"rule_id\"").count(), 1, "{report}");
+    assert!(std::fs::symlink_metadata(t.path().join("out.json")).unwrap().is_file());
+}
+
+/// Issue 9 (review): a config the CI job writes (tracked neither at the base nor at the head of
+/// the range) is applied; one the range adds is not.
+#[test]
+fn issue9_an_untracked_config_the_ci_job_writes_is_applied_in_a_range_scan() {
+    let t = repo();
+    t.write("README", "hello\n");
+    let base = commit(&t, "base", "2024-01-01T00:00:00Z");
+    t.write("app.env", format!("T={GITHUB_TOKEN}\n"));
+    commit(&t, "pr", "2024-01-02T00:00:00Z");
+    t.write("ci.toml", "disable = [\"github.pat-classic\"]\n");
+    let r = t.run(&["git", "--since", &base, "-c", "ci.toml", "-f", "json"]);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+}
+
+/// Issue 9 (review): an allowlist entry that matches every secret is flagged however it is
+/// spelled.
+#[test]
+fn issue9_catch_all_allowlists_are_flagged_however_spelled() {
+    let t = TempTree::new();
+    t.write("a.env", format!("T={GITHUB_TOKEN}\n"));
+    for entry in ["secrets = ['''.''']", "secrets = ['''\\S''']", "paths = [\"**\"]"] {
+        t.write("leakhound.toml", format!("[[allowlist]]\nreason = \"x\"\n{entry}\n"));
+        let r = t.run(&["scan"]);
+        assert!(r.stderr().contains("matches every secret and path"), "{entry}: {}", r.stderr());
+    }
+    t.write("leakhound.toml", "[[allowlist]]\nreason = \"x\"\nstopwords = [\"\"]\n");
+    let r = t.run(&["scan"]);
+    assert_eq!(r.code(), 2);
+    assert!(r.stderr().contains("an empty stopword would match every secret"), "{}", r.stderr());
 }
