@@ -155,6 +155,9 @@ pub struct CommonArgs {
     /// Do not print the summary line (and progress) on standard error.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Also say why each input was left out (binary files), on standard error.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
 }
 
 /// Flags of `scan`.

@@ -443,7 +443,10 @@ impl<'d> Stage<'d> {
     /// Counts a skipped item and says why when the user should know.
     pub(crate) fn skipped(&self, provenance: &Provenance, skip: Skip) {
         match skip {
-            Skip::Binary => add(&self.counters.binary, 1),
+            Skip::Binary => {
+                add(&self.counters.binary, 1);
+                self.diags.push(Level::Detail, format!("{}: skipped: binary", label(provenance)));
+            }
             Skip::TooLarge { size, limit } => {
                 add(&self.counters.too_large, 1);
                 let message = match provenance {

@@ -7,6 +7,8 @@ use std::sync::Mutex;
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Level {
+    /// Why an input was left out by design (a binary file): in SARIF and with `-v` only.
+    Detail,
     /// Informational (a skipped special file, a symlink loop).
     Note,
     /// Something the user should look at; the scan is still complete.
@@ -74,13 +76,15 @@ pub fn escape_but<'t>(text: &'t str, keep: &[char]) -> std::borrow::Cow<'t, str>
         .into()
 }
 
-/// Writes diagnostics as `leakhound: error: ...` lines, control characters escaped.
+/// Writes diagnostics as `leakhound: error: ...` lines, control characters escaped; details
+/// only when `verbose`.
 ///
 /// # Errors
 /// Writing to `out` fails.
-pub(crate) fn render(diags: &[Diagnostic], out: &mut dyn Write) -> io::Result<()> {
-    for d in diags {
+pub(crate) fn render(diags: &[Diagnostic], verbose: bool, out: &mut dyn Write) -> io::Result<()> {
+    for d in diags.iter().filter(|d| verbose || d.level != Level::Detail) {
         let level = match d.level {
+            Level::Detail => "info",
             Level::Note => "note",
             Level::Warning => "warning",
             Level::Error => "error",

@@ -195,7 +195,7 @@ fn finish(plan: &Plan, stage: Stage<'_>, end: &Ending<'_>) -> Result<u8> {
         baseline::write(path, &matched, None)
             .with_context(|| format!("cannot write baseline {}", path.display()))?;
         let mut stderr = io::stderr().lock();
-        diag::render(&diags.sorted(), &mut stderr)?;
+        diag::render(&diags.sorted(), false, &mut stderr)?;
         writeln!(stderr, "leakhound: wrote {} entries to {}", matched.len(), path.display())?;
         return Ok(if diags.errored() { EXIT_ERROR } else { EXIT_CLEAN });
     }
@@ -226,7 +226,7 @@ fn finish(plan: &Plan, stage: Stage<'_>, end: &Ending<'_>) -> Result<u8> {
     let reported = findings.iter().filter(|f| f.suppressed.is_none()).count();
     // Standard error may be closed too; what it would say changes nothing.
     let mut stderr = io::stderr().lock();
-    let _ = diag::render(&sorted, &mut stderr);
+    let _ = diag::render(&sorted, out.verbose, &mut stderr);
     if !out.quiet {
         let secs = end.started.elapsed().as_secs_f64();
         let _ = writeln!(stderr, "{}", report::summary(&stats, reported, secs));

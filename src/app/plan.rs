@@ -104,6 +104,8 @@ pub(crate) struct OutputPlan {
     pub(crate) color: bool,
     /// No summary or progress on standard error.
     pub(crate) quiet: bool,
+    /// Every diagnostic on standard error, details too.
+    pub(crate) verbose: bool,
     /// Exit status when findings are reported.
     pub(crate) exit_code: u8,
     /// Report suppressed findings too, marked.
@@ -200,6 +202,7 @@ impl Plan {
                 path: None,
                 color: false,
                 quiet: true,
+                verbose: false,
                 exit_code: 1,
                 include_suppressed: false,
                 strict: false,
@@ -245,6 +248,7 @@ impl Plan {
                 path: common.output,
                 color,
                 quiet: common.quiet,
+                verbose: common.verbose,
                 exit_code: common.exit_code,
                 include_suppressed: common.include_suppressed,
                 strict: common.strict,

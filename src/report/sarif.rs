@@ -297,7 +297,7 @@ fn invocation(diagnostics: &[crate::diag::Diagnostic]) -> Invocation<'_> {
             .iter()
             .map(|d| Notification {
                 level: match d.level {
-                    Level::Note => "note",
+                    Level::Detail | Level::Note => "note",
                     Level::Warning => "warning",
                     Level::Error => "error",
                 },
