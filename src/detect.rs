@@ -14,7 +14,7 @@
 use crate::diag::{Diagnostics, Level};
 use crate::engine::{line_window, Compile, CompiledRules, RawMatch, Scratch};
 use crate::filter::{SuppressOptions, Suppressor};
-use crate::finding::{fingerprint_keyed, Finding, FindingParts, LineCounter, Occurrence};
+use crate::finding::{fingerprint_keyed, Finding, FindingParts, LineCounter};
 use crate::provenance::Provenance;
 use crate::rules::{Rule, RuleSet};
 use crate::source::{self, Content, Policy, Skip};
@@ -126,8 +126,24 @@ impl Detector {
         lines: Lines<'_>,
         out: &mut Vec<Finding>,
     ) -> Found {
-        let mut found = Found::default();
         let matches = self.compiled.scan(scratch, bytes, prefilter);
+        self.judge(matches, bytes, provenance, options, lines, out)
+    }
+
+    /// The path-dependent half of [`Detector::find`]: the engine's `matches` in `bytes`, judged
+    /// as found at `provenance` (the added-lines restriction, path scopes, shadowing,
+    /// suppressions), become findings appended to `out`. Bytes that several paths carry (a git
+    /// blob) are scanned once and judged once per path.
+    pub(crate) fn judge(
+        &self,
+        matches: &[RawMatch],
+        bytes: &[u8],
+        provenance: &Provenance,
+        options: Options,
+        lines: Lines<'_>,
+        out: &mut Vec<Finding>,
+    ) -> Found {
+        let mut found = Found::default();
         if matches.is_empty() {
             return found;
         }
@@ -282,6 +298,8 @@ pub struct Stats {
     pub files_scanned: u64,
     /// Bytes scanned.
     pub bytes_scanned: u64,
+    /// Commit and tag messages scanned (their bytes are in `bytes_scanned`).
+    pub messages_scanned: u64,
     /// Files skipped because they look binary.
     pub skipped_binary: u64,
     /// Files skipped for exceeding `--max-file-size`.
@@ -299,6 +317,7 @@ pub struct Stats {
 #[derive(Default)]
 struct Counters {
     files: AtomicU64,
+    messages: AtomicU64,
     bytes: AtomicU64,
     binary: AtomicU64,
     too_large: AtomicU64,
@@ -342,15 +361,16 @@ pub struct Item<'a> {
     pub provenance: Provenance,
     /// Which lines may report.
     pub lines: Lines<'a>,
-    /// Other places holding the same bytes, listed under each finding (`--all-occurrences`);
-    /// built only for an item with findings.
-    pub occurrences: Option<&'a dyn Fn() -> Vec<Occurrence>>,
+    /// Other places that hold the same bytes (a git blob at other paths): each judged on its
+    /// own, since path scopes, path allowlists and baselines depend on the path, from one scan
+    /// of the bytes.
+    pub also: Vec<Provenance>,
 }
 
 impl<'a> Item<'a> {
     /// An item whose every line may report, with no other occurrences.
     pub fn new(bytes: Bytes<'a>, provenance: Provenance) -> Item<'a> {
-        Item { bytes, provenance, lines: Lines::All, occurrences: None }
+        Item { bytes, provenance, lines: Lines::All, also: Vec::new() }
     }
 }
 
@@ -421,6 +441,12 @@ impl<'d> Stage<'d> {
         add(&self.counters.binary, binary);
     }
 
+    /// Lets a later step of the run (the `--all-occurrences` listing) edit the findings handed
+    /// in so far.
+    pub(crate) fn edit_findings(&self, edit: impl FnOnce(&mut Vec<Finding>)) {
+        edit(&mut self.findings.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
     /// Ends the run: every finding handed in (workers must be dropped), the counts, and the
     /// diagnostics.
     pub(crate) fn finish(self) -> (Vec<Finding>, Stats, Diagnostics) {
@@ -428,6 +454,7 @@ impl<'d> Stage<'d> {
         let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
         let stats = Stats {
             files_scanned: load(&c.files),
+            messages_scanned: load(&c.messages),
             bytes_scanned: load(&c.bytes),
             skipped_binary: load(&c.binary),
             skipped_too_large: load(&c.too_large),
@@ -487,7 +514,7 @@ impl<'s, 'd> Worker<'s, 'd> {
     /// Scans one item: the one path every input takes.
     pub fn scan(&mut self, item: Item<'_>) {
         let stage = self.stage;
-        let Item { bytes, provenance, lines, occurrences } = item;
+        let Item { bytes, provenance, lines, also } = item;
         let content = match bytes {
             Bytes::File(path) => source::load(path, &stage.policy, &mut self.buf),
             Bytes::Stdin => source::read_stdin(&stage.policy, &mut self.buf),
@@ -505,18 +532,16 @@ impl<'s, 'd> Worker<'s, 'd> {
             Err(e) => return stage.error(format!("{}: cannot read: {e}", label(&provenance))),
         };
         let bytes = content.bytes();
-        add(&stage.counters.files, 1);
+        let counter = match provenance {
+            Provenance::GitMessage { .. } => &stage.counters.messages,
+            _ => &stage.counters.files,
+        };
+        add(counter, 1);
         add(&stage.counters.bytes, bytes.len() as u64);
-        let before = self.found.len();
-        let found = stage.detector.find(
-            &mut self.scratch,
-            bytes,
-            &provenance,
-            stage.options,
-            true,
-            lines,
-            &mut self.found,
-        );
+        let detector = stage.detector;
+        let matches = detector.compiled.scan(&mut self.scratch, bytes, true);
+        let found =
+            detector.judge(matches, bytes, &provenance, stage.options, lines, &mut self.found);
         add(&stage.counters.suppressed, found.suppressed);
         if let Some(message) = found.lines_error {
             stage.error(format!(
@@ -524,11 +549,10 @@ impl<'s, 'd> Worker<'s, 'd> {
                 label(&provenance)
             ));
         }
-        if let Some(list) = occurrences.filter(|_| self.found.len() > before) {
-            let also = list();
-            for f in &mut self.found[before..] {
-                f.occurrences.clone_from(&also);
-            }
+        for other in &also {
+            let found =
+                detector.judge(matches, bytes, other, stage.options, Lines::All, &mut self.found);
+            add(&stage.counters.suppressed, found.suppressed);
         }
         if content.truncated() {
             stage.error(format!(

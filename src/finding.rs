@@ -192,13 +192,17 @@ pub struct Suppressed {
     pub justification: String,
 }
 
-/// Another commit and path where a blob with a finding occurs.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+/// Another place where a finding's secret occurs: a commit (none for staged content) and path,
+/// and the line there.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Occurrence {
     /// Full commit id.
-    pub commit: String,
-    /// Repository-relative path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// Repository-relative path (or `(commit message)`).
     pub path: String,
+    /// 1-based line of the secret there.
+    pub line: usize,
 }
 
 /// The pieces of a finding the engine and the line counter produce.

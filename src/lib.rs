@@ -25,6 +25,7 @@ pub mod finding;
 #[doc(hidden)]
 pub mod fuzzing;
 pub(crate) mod git;
+pub(crate) mod group;
 pub(crate) mod input;
 pub mod provenance;
 pub(crate) mod report;

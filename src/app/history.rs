@@ -256,9 +256,7 @@ pub(super) fn sweep(plan: &Plan, path: &Path, sweep: &Sweep<'_>, started: Instan
                     *states = Some(catch_unwind(AssertUnwindSafe(pass)));
                 });
             }
-            walk::history(&mut repo.objects(), sweep.branches, sweep.all_occurrences, || {
-                progress.commit()
-            })
+            walk::history(&mut repo.objects(), sweep.branches, || progress.commit())
         })
     });
     let mut listed = listed?;
@@ -290,10 +288,14 @@ pub(super) fn sweep(plan: &Plan, path: &Path, sweep: &Sweep<'_>, started: Instan
         Some(PackState::Matched | PackState::Failed) | None => true,
     });
     stage.settled(files, bytes, binary);
+    walk::add_aliased_paths(&mut listed);
     if listed.blobs.len() > PACK_ORDER_MIN {
         walk::sort_by_pack_order(&repo.local(), &mut listed)?;
     }
     scan_blobs(&stage, &repo, &listed, false, &pool(plan.threads)?, show_progress(plan));
+    if sweep.all_occurrences {
+        list_every_occurrence(&stage, &repo, &listed);
+    }
     let notes: Vec<String> = shallow_note(&repo).into_iter().chain(loaded.notes.clone()).collect();
     let end =
         Ending { notes: &notes, report_unused: true, srcroot: repo.workdir.as_deref(), started };
@@ -342,11 +344,71 @@ fn scan_blobs(
                         }
                     },
                 );
+                scan_messages(stage, listed, &commits);
             });
         }))
     });
     if scanned.is_err() {
         stage.error("a scanning thread crashed; some blobs were not scanned");
+    }
+}
+
+/// Text git keeps outside trees: the messages of `listed`'s commits (`commits`, by the same
+/// index) and annotated tags, scanned in parallel on the current pool (a sweep of a long
+/// history has tens of thousands).
+fn scan_messages(stage: &Stage<'_>, listed: &GitPlan, commits: &[Arc<Commit>]) {
+    let commit_messages = listed.commits.par_iter().zip(commits).map(|(info, commit)| {
+        let provenance = Provenance::GitMessage { commit: Some(commit.clone()), tag: None };
+        (&info.message[..], provenance)
+    });
+    let tag_messages = listed.tag_messages.par_iter().map(|(tag, message)| {
+        (&message[..], Provenance::GitMessage { commit: None, tag: Some(tag.as_str().into()) })
+    });
+    commit_messages.chain(tag_messages).with_min_len(CHUNK).for_each_init(
+        || stage.worker(),
+        |worker, (message, provenance)| {
+            if !message.is_empty() {
+                worker.scan(Item::new(Bytes::Memory(message), provenance));
+            }
+        },
+    );
+}
+
+/// `--all-occurrences`: every commit and path that carries a blob with a finding, listed under
+/// the finding. A second walk, over every commit's tree, that enters only subtrees holding such
+/// a blob: what it keeps grows with the findings, not with commits times files.
+fn list_every_occurrence(stage: &Stage<'_>, repo: &Repo, listed: &GitPlan) {
+    stage.edit_findings(|findings| {
+        let blob_of = |f: &crate::finding::Finding| match &f.provenance {
+            Provenance::GitBlob { blob, .. } => gix::ObjectId::from_hex(blob.as_bytes()).ok(),
+            _ => None,
+        };
+        let targets: gix::hashtable::HashSet<gix::ObjectId> =
+            findings.iter().filter_map(blob_of).collect();
+        if targets.is_empty() {
+            return;
+        }
+        let mut errors = Vec::new();
+        let found = walk::occurrences(&mut repo.objects(), &listed.trees, &targets, &mut errors);
+        for e in errors {
+            stage.error(e.to_string());
+        }
+        for f in findings.iter_mut() {
+            let Some(places) = blob_of(f).and_then(|id| found.get(&id)) else { continue };
+            f.occurrences.extend(places.iter().map(|(ci, path)| Occurrence {
+                commit: Some(listed.commits[*ci].id.to_string()),
+                path: joined_path_text(path),
+                line: f.line,
+            }));
+        }
+    });
+}
+
+fn git_origin(origin: Origin, commits: &[Arc<Commit>], tags: &[Arc<str>]) -> GitOrigin {
+    match origin {
+        Origin::Index => GitOrigin::Index,
+        Origin::Commit(ci) => GitOrigin::Commit(commits[ci].clone()),
+        Origin::Tag(ti) => GitOrigin::Tag(tags[ti].clone()),
     }
 }
 
@@ -361,11 +423,7 @@ fn scan_blob(
     let provenance = Provenance::GitBlob {
         path: joined_path_text(&item.path).into(),
         blob: item.id.to_string().into(),
-        origin: match item.origin {
-            Origin::Index => GitOrigin::Index,
-            Origin::Commit(ci) => GitOrigin::Commit(commits[ci].clone()),
-            Origin::Tag(ti) => GitOrigin::Tag(tags[ti].clone()),
-        },
+        origin: git_origin(item.origin, commits, tags),
     };
     let stage = worker.stage();
     let limit = stage.policy().max_read.min(stage.policy().max_size);
@@ -382,15 +440,21 @@ fn scan_blob(
     };
     let mut added = || diff::added_since(objects, item.before, &item.rename_sources, &data, limit);
     let lines = if added_only { Lines::Added(&mut added) } else { Lines::All };
-    let also = || {
-        let occurrence = |(ci, path): &(usize, gix::bstr::BString)| Occurrence {
-            commit: commits[*ci].id.clone(),
-            path: joined_path_text(path),
-        };
-        item.also.iter().map(occurrence).collect()
+    // The same bytes at the other paths the walk saw them at: judged at each (path scopes and
+    // allowlists depend on the path), from this one scan.
+    let blob = match &provenance {
+        Provenance::GitBlob { blob, .. } => blob.clone(),
+        _ => Arc::from(""),
     };
-    let occurrences: Option<&dyn Fn() -> Vec<Occurrence>> =
-        (!item.also.is_empty()).then_some(&also);
-    worker.scan(Item { bytes: Bytes::Memory(&data), provenance, lines, occurrences });
+    let also = item
+        .others
+        .iter()
+        .map(|(origin, path)| Provenance::GitBlob {
+            path: joined_path_text(path).into(),
+            blob: blob.clone(),
+            origin: git_origin(*origin, commits, tags),
+        })
+        .collect();
+    worker.scan(Item { bytes: Bytes::Memory(&data), provenance, lines, also });
     data.len() as u64
 }

@@ -199,6 +199,13 @@ fn finish(plan: &Plan, stage: Stage<'_>, end: &Ending<'_>) -> Result<u8> {
         writeln!(stderr, "leakhound: wrote {} entries to {}", matched.len(), path.display())?;
         return Ok(if diags.errored() { EXIT_ERROR } else { EXIT_CLEAN });
     }
+    // Git scans report each secret once, with the other places it occurs (written to a
+    // baseline above one by one, so each occurrence's entry suppresses it).
+    let grouped = !matches!(plan.mode, Mode::Scan(_));
+    if grouped {
+        findings = crate::group::by_secret(findings);
+        report::sort(&mut findings);
+    }
     if !out.include_suppressed {
         findings.retain(|f| f.suppressed.is_none());
     }
@@ -229,7 +236,11 @@ fn finish(plan: &Plan, stage: Stage<'_>, end: &Ending<'_>) -> Result<u8> {
     let _ = diag::render(&sorted, out.verbose, &mut stderr);
     if !out.quiet {
         let secs = end.started.elapsed().as_secs_f64();
-        let _ = writeln!(stderr, "{}", report::summary(&stats, reported, secs));
+        let occurrences = grouped.then(|| {
+            let reported = findings.iter().filter(|f| f.suppressed.is_none());
+            reported.map(|f| 1 + f.occurrences.len()).sum::<usize>()
+        });
+        let _ = writeln!(stderr, "{}", report::summary(&stats, (reported, occurrences), secs));
     }
     Ok(if diags.errored() {
         EXIT_ERROR

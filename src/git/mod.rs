@@ -191,6 +191,8 @@ pub(crate) struct CommitInfo {
     pub(crate) author_time: i64,
     /// Committer time, seconds since the Unix epoch (orders "first").
     pub(crate) commit_time: i64,
+    /// The commit message: text git keeps outside trees, scanned too.
+    pub(crate) message: Box<[u8]>,
 }
 
 impl CommitInfo {
@@ -252,6 +254,8 @@ pub(crate) struct Tips {
     /// Blobs and trees a ref points at directly (a tag of a file or a directory): the ref's
     /// name, the object and its kind.
     pub(crate) objects: Vec<(String, ObjectId, gix::objs::Kind)>,
+    /// The messages of annotated tags, by the tag's ref name.
+    pub(crate) messages: Vec<(String, Box<[u8]>)>,
     /// Refs that could not be read or point at nothing, each named: the rest is walked.
     pub(crate) errors: Vec<GitError>,
 }
@@ -262,7 +266,9 @@ pub(crate) struct Tips {
 /// # Errors
 /// The references cannot be listed at all, or a given ref does not resolve to a commit. A ref
 /// that cannot be read among many is recorded in [`Tips::errors`] instead.
-pub(crate) fn tips(repo: &gix::Repository, only: &[String]) -> Result<Tips, GitError> {
+pub(crate) fn tips(objects: &mut Objects<'_>, only: &[String]) -> Result<Tips, GitError> {
+    let repo = objects.repo().clone();
+    let repo = &repo;
     let mut tips = Tips::default();
     if !only.is_empty() {
         tips.commits = only.iter().map(|r| resolve(repo, r)).collect::<Result<_, _>>()?;
@@ -279,6 +285,19 @@ pub(crate) fn tips(repo: &gix::Repository, only: &[String]) -> Result<Tips, GitE
             }
         };
         let name = r.name().as_bstr().to_string();
+        // An annotated tag's message (and a tag of a tag's), read before peeling.
+        let mut target = r.target().try_id().map(|id| id.to_owned());
+        while let Some(id) = target.take() {
+            if repo.find_header(id).is_ok_and(|h| h.kind() == gix::objs::Kind::Tag) {
+                match objects.read_as(&id, gix::objs::Kind::Tag) {
+                    Ok(data) => {
+                        target = tag_target(&data);
+                        tips.messages.push((name.clone(), message_of(&data).into()));
+                    }
+                    Err(e) => tips.errors.push(err(format!("tag {name}"), e)),
+                }
+            }
+        }
         let id = match r.peel_to_id() {
             Ok(id) => id.detach(),
             Err(e) => {
@@ -308,5 +327,18 @@ pub(crate) fn tips(repo: &gix::Repository, only: &[String]) -> Result<Tips, GitE
     tips.commits.dedup();
     tips.objects.sort();
     tips.objects.dedup_by_key(|o| o.1);
+    tips.messages.sort();
+    tips.messages.dedup();
     Ok(tips)
+}
+
+/// The message of a commit or tag object: what follows the blank line after its header.
+pub(crate) fn message_of(data: &[u8]) -> &[u8] {
+    memchr::memmem::find(data, b"\n\n").map_or(&[][..], |at| &data[at + 2..])
+}
+
+/// The object a tag object points at (its first line, `object <id>`).
+fn tag_target(data: &[u8]) -> Option<ObjectId> {
+    let line = data.split(|&b| b == b'\n').next()?;
+    ObjectId::from_hex(line.strip_prefix(b"object ")?).ok()
 }

@@ -25,8 +25,10 @@ pub(crate) struct BlobItem {
     /// The blob at the same path before the change, to report added lines only; `None` when
     /// the whole blob is new.
     pub(crate) before: Option<ObjectId>,
-    /// Every other (commit index, path) carrying the blob, when asked for.
-    pub(crate) also: Vec<(usize, BString)>,
+    /// Other paths the walk saw the blob at (renames, copies; at most [`MAX_OTHER_PATHS`]),
+    /// each with the first commit that had it there: path scopes and allowlists are judged at
+    /// each.
+    pub(crate) others: Vec<(Origin, BString)>,
     /// For a file new at its path (staged, or in a range): blobs of files the change deletes,
     /// one of which it may have been renamed from (the scanner picks the most similar, as git's rename
     /// detection does).
@@ -36,7 +38,7 @@ pub(crate) struct BlobItem {
 impl BlobItem {
     /// A blob that is new as a whole (no previous version to diff against).
     pub(crate) fn new(id: ObjectId, path: BString, origin: Origin) -> BlobItem {
-        BlobItem { id, path, origin, before: None, also: Vec::new(), rename_sources: Vec::new() }
+        BlobItem { id, path, origin, before: None, others: Vec::new(), rename_sources: Vec::new() }
     }
 }
 
@@ -57,8 +59,14 @@ pub(crate) enum Origin {
 pub(crate) struct GitPlan {
     /// Commits referred to by the items.
     pub(crate) commits: Vec<CommitInfo>,
+    /// The tree of each commit, by the same index.
+    pub(crate) trees: Vec<ObjectId>,
     /// Refs that carry blobs no commit does.
     pub(crate) tags: Vec<String>,
+    /// Annotated tags' messages, by ref name.
+    pub(crate) tag_messages: Vec<(String, Box<[u8]>)>,
+    /// Directories whose tree reappeared at other paths, with the first commit there.
+    pub(crate) aliases: std::collections::HashMap<BString, Vec<(Origin, BString)>>,
     /// Unique blobs.
     pub(crate) blobs: Vec<BlobItem>,
     /// Submodules (gitlinks) that were skipped, by path.
@@ -117,6 +125,7 @@ fn commit_info(
         email: author.email,
         author_time: author.time,
         commit_time: committer.time,
+        message: super::message_of(&data).into(),
     };
     Ok((info, tree, parents))
 }
@@ -260,11 +269,15 @@ fn reachable(
     out
 }
 
+/// What [`history_walk`] returns: the submodules it skipped, and annotated tags' messages.
+type Walked = (Vec<BString>, Vec<(String, Box<[u8]>)>);
+
 /// What [`history_walk`] reports, in order: each commit, then the files it introduces; then
 /// each ref that points at a blob or tree, then the files it carries.
 pub(crate) enum Visit<'a> {
-    /// The next commit, oldest first; its index is the count of commits reported before it.
-    Commit(CommitInfo),
+    /// The next commit, oldest first, and its tree; its index is the count of commits reported
+    /// before it.
+    Commit(CommitInfo, ObjectId),
     /// The next ref that points at a blob or tree (a tag); its index is the count of refs
     /// reported before it.
     Tag(String),
@@ -274,6 +287,8 @@ pub(crate) enum Visit<'a> {
         origin: Origin,
         /// Directory of the file (empty at the root).
         dir: &'a [u8],
+        /// [`path_hash`] of `dir`, to tell cheaply whether a file is where it was.
+        dir_hash: u64,
         /// File name.
         name: &'a [u8],
         /// The blob.
@@ -287,8 +302,8 @@ pub(crate) enum Visit<'a> {
 /// directory). Trees are entered once each unless `revisit`: a tree already seen in an older
 /// commit holds only files already reported, so every blob is first reported with the oldest
 /// commit and path that carried it. Returns the paths of submodules (gitlinks), which are
-/// skipped. A ref, commit or tree that cannot be read is recorded in `errors`; the walk goes on
-/// with the rest.
+/// skipped, and the messages of annotated tags. A ref, commit or tree that cannot be read is
+/// recorded in `errors`; the walk goes on with the rest.
 ///
 /// # Errors
 /// The refs cannot be listed, or a ref given in `branches` does not name a commit.
@@ -297,53 +312,112 @@ pub(crate) fn history_walk(
     branches: &[String],
     revisit: bool,
     errors: &mut Vec<GitError>,
+    aliases: &mut Aliases,
     mut visit: impl FnMut(Visit<'_>),
-) -> Result<Vec<BString>, GitError> {
-    let repo = objects.repo().clone();
-    let tips = tips(&repo, branches)?;
+) -> Result<Walked, GitError> {
+    let tips = tips(objects, branches)?;
     errors.extend(tips.errors);
     let commits = commits(objects, tips.commits, Vec::new(), errors)?;
-    let mut seen_trees: HashSet<ObjectId> = HashSet::default();
     let mut submodules: PathSet<BString> = PathSet::default();
     for (ci, (info, tree, _parents)) in commits.into_iter().enumerate() {
-        visit(Visit::Commit(info));
+        visit(Visit::Commit(info, tree));
+        aliases.current = Some(Origin::Commit(ci));
         let files = files_of(Origin::Commit(ci), &mut submodules, &mut visit);
-        walk_tree(objects, tree, &mut seen_trees, !revisit, errors, files);
+        walk_history_tree(objects, tree, !revisit, errors, aliases, files);
     }
     for (ti, (name, id, kind)) in tips.objects.into_iter().enumerate() {
         visit(Visit::Tag(name));
         let origin = Origin::Tag(ti);
         if kind == gix::objs::Kind::Tree {
+            aliases.current = None;
             let files = files_of(origin, &mut submodules, &mut visit);
-            walk_tree(objects, id, &mut seen_trees, true, errors, files);
+            walk_history_tree(objects, id, true, errors, aliases, files);
         } else {
-            visit(Visit::File { origin, dir: b"", name: b"", id });
+            visit(Visit::File { origin, dir: b"", dir_hash: EMPTY_HASH, name: b"", id });
         }
     }
     let mut submodules: Vec<BString> = submodules.into_iter().collect();
     submodules.sort();
-    Ok(submodules)
+    Ok((submodules, tips.messages))
 }
 
-/// A [`walk_tree`] visitor that reports files of `origin` and collects submodules.
-fn files_of<'v>(
+/// A history walk's visitor that reports files of `origin` and collects submodules.
+fn files_of<'v, V: FnMut(Visit<'_>)>(
     origin: Origin,
     submodules: &'v mut PathSet<BString>,
-    visit: &'v mut dyn FnMut(Visit<'_>),
-) -> impl FnMut(&[u8], &[u8], ObjectId, EntryKind) + 'v {
-    move |dir, name, id, kind| {
+    visit: &'v mut V,
+) -> impl FnMut(&[u8], u64, &[u8], ObjectId, EntryKind) + 'v {
+    move |dir, dir_hash, name, id, kind| {
         if kind == EntryKind::Commit {
             submodules.insert(join(dir, name));
         } else {
-            visit(Visit::File { origin, dir, name, id });
+            visit(Visit::File { origin, dir, dir_hash, name, id });
         }
     }
 }
 
+/// The hash of the empty path (the root directory).
+const EMPTY_HASH: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+/// A hash of the path `name` makes under a directory whose hash is `dir_hash` ([`EMPTY_HASH`]
+/// at the root), as [`join`] writes it: hashing a directory once and each name in it, a word
+/// at a time, is far cheaper than comparing every file's path with the path it was first seen
+/// at. (FxHash's mixing step; a collision only costs a missed other path.)
+fn path_hash(dir_hash: u64, name: &[u8]) -> u64 {
+    const K: u64 = 0xf135_7aea_2e62_a9c5;
+    let mix = |h: u64, word: u64| (h.rotate_left(26) ^ word).wrapping_mul(K);
+    let mut h = if dir_hash == EMPTY_HASH { dir_hash } else { mix(dir_hash, u64::from(b'/')) };
+    let mut chunks = name.chunks_exact(8);
+    for c in &mut chunks {
+        h = mix(h, u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+    }
+    // The tail is gathered in a register: copied into a stack buffer and read back as one
+    // word, it stalls on store forwarding, which showed in profiles of the sweep.
+    let last = chunks.remainder().iter().rev().fold(0u64, |w, &b| (w << 8) | u64::from(b));
+    mix(h, last ^ ((name.len() as u64) << 56))
+}
+
+/// Where the history walk first saw a blob or tree: its index (into [`GitPlan::blobs`] or
+/// [`Aliases`]' directories) and the low half of the hash of its path there, in one word. The
+/// walk looks one up for every entry of every tree it enters; at 32 bytes with the id, two
+/// table buckets fill a cache line and none straddles two, which profiles of the sweep showed.
+#[derive(Clone, Copy)]
+struct FirstSeen(u64);
+
+impl FirstSeen {
+    fn new(index: usize, path_hash: u64) -> FirstSeen {
+        let index = u32::try_from(index).unwrap_or(u32::MAX);
+        FirstSeen(u64::from(index) << 32 | (path_hash & 0xffff_ffff))
+    }
+
+    fn index(self) -> usize {
+        (self.0 >> 32) as usize
+    }
+
+    /// Whether a path with this hash is (almost surely) the one it was first seen at.
+    fn at(self, path_hash: u64) -> bool {
+        self.0 & 0xffff_ffff == path_hash & 0xffff_ffff
+    }
+}
+
+/// How many other paths of a blob the sweep keeps (see [`BlobItem::others`]).
+pub(crate) const MAX_OTHER_PATHS: usize = 16;
+
+/// Whether `path` is `dir/name` (as [`join`] builds it, for names without `/` or `\\`).
+fn same_path(path: &[u8], dir: &[u8], name: &[u8]) -> bool {
+    if dir.is_empty() {
+        return path == name;
+    }
+    path.len() == dir.len() + 1 + name.len()
+        && path.starts_with(dir)
+        && path[dir.len()] == b'/'
+        && path.ends_with(name)
+}
+
 /// Every unique blob reachable from `branches` (every ref when empty), attributed to the
 /// oldest commit and path that carried it (see [`history_walk`]), or to the ref that alone
-/// carries it; with `all_occurrences`, each blob also lists every other commit and path that
-/// carries it. `walked` is called as each commit's tree is entered (for progress).
+/// carries it, with the other paths the walk saw it at. `walked` is called as each commit's
+/// tree is entered (for progress).
 ///
 /// # Errors
 /// The refs cannot be listed, or a ref given in `branches` does not name a commit. Objects
@@ -351,43 +425,167 @@ fn files_of<'v>(
 pub(crate) fn history(
     objects: &mut Objects<'_>,
     branches: &[String],
-    all_occurrences: bool,
     mut walked: impl FnMut(),
 ) -> Result<GitPlan, GitError> {
     let mut plan = GitPlan::default();
     let mut errors = Vec::new();
-    let mut index: HashMap<ObjectId, usize> = HashMap::default();
-    plan.submodules = history_walk(objects, branches, all_occurrences, &mut errors, |v| match v {
-        Visit::Commit(info) => {
-            walked();
-            plan.commits.push(info);
-        }
-        Visit::Tag(name) => plan.tags.push(name),
-        Visit::File { origin, dir, name, id } => {
-            // A blob a ref points at has no path of its own: it is shown as the ref.
-            let path = if name.is_empty() {
-                match origin {
-                    Origin::Tag(ti) => BString::from(plan.tags[ti].as_str()),
-                    _ => BString::default(),
-                }
-            } else {
-                join(dir, name)
-            };
-            match index.get(&id) {
-                Some(&bi) => {
-                    if let (true, Origin::Commit(ci)) = (all_occurrences, origin) {
-                        plan.blobs[bi].also.push((ci, path));
+    let mut index: HashMap<ObjectId, FirstSeen> = HashMap::default();
+    let mut aliases = Aliases::default();
+    let walked_all =
+        history_walk(objects, branches, false, &mut errors, &mut aliases, |v| match v {
+            Visit::Commit(info, tree) => {
+                walked();
+                plan.commits.push(info);
+                plan.trees.push(tree);
+            }
+            Visit::Tag(name) => plan.tags.push(name),
+            Visit::File { origin, dir, dir_hash, name, id } => match index.get(&id) {
+                Some(&first) => {
+                    // The same content at another path (a rename, a copy): kept, a few of
+                    // them. Almost always it is where it was first seen, which the hash of
+                    // the path tells without touching the blob's record.
+                    if first.at(path_hash(dir_hash, name)) || !matches!(origin, Origin::Commit(_)) {
+                        return;
+                    }
+                    let item = &mut plan.blobs[first.index()];
+                    if item.others.len() < MAX_OTHER_PATHS
+                        && !same_path(&item.path, dir, name)
+                        && !item.others.iter().any(|(_, p)| same_path(p, dir, name))
+                    {
+                        item.others.push((origin, join(dir, name)));
                     }
                 }
                 None => {
-                    index.insert(id, plan.blobs.len());
+                    // A blob a ref points at has no path of its own: it is shown as the ref.
+                    let path = match (name.is_empty(), origin) {
+                        (true, Origin::Tag(ti)) => BString::from(plan.tags[ti].as_str()),
+                        _ => join(dir, name),
+                    };
+                    index.insert(id, FirstSeen::new(plan.blobs.len(), path_hash(dir_hash, name)));
                     plan.blobs.push(BlobItem::new(id, path, origin));
+                }
+            },
+        });
+    let (submodules, tag_messages) = walked_all?;
+    plan.submodules = submodules;
+    plan.tag_messages = tag_messages;
+    plan.errors = errors;
+    plan.aliases = aliases.by_dir;
+    Ok(plan)
+}
+
+/// Completes the other paths of `plan`'s blobs from the directories that reappeared whole at
+/// other paths ([`GitPlan::aliases`]): a secret in a copied directory is judged at the copy too.
+/// Meant for the few blobs left to scan whole.
+pub(crate) fn add_aliased_paths(plan: &mut GitPlan) {
+    if plan.aliases.is_empty() {
+        return;
+    }
+    for item in &mut plan.blobs {
+        let mut found = Vec::new();
+        // Each directory above the file, the root (a whole commit tree reused as a
+        // subdirectory) included.
+        let slashes = item.path.iter().enumerate().filter(|(_, b)| **b == b'/').map(|(at, _)| at);
+        for at in std::iter::once(0).chain(slashes) {
+            let (dir, rest) = item.path.split_at(at);
+            for (origin, other) in plan.aliases.get(dir.as_bstr()).into_iter().flatten() {
+                let mut path = other.clone();
+                if at == 0 && !other.is_empty() {
+                    path.push(b'/');
+                }
+                path.extend_from_slice(rest);
+                found.push((*origin, path));
+            }
+        }
+        for (origin, path) in found {
+            if item.others.len() < MAX_OTHER_PATHS && !item.others.iter().any(|(_, p)| *p == path) {
+                item.others.push((origin, path));
+            }
+        }
+    }
+}
+
+/// Every commit (by index into `trees`, the commits' trees) and path that holds one of the
+/// `targets` blobs: the `--all-occurrences` listing, a walk of every commit's whole tree that
+/// descends only into subtrees known to hold a target (each tree is judged once), so that what
+/// it keeps grows with the findings, not with commits times files.
+pub(crate) fn occurrences(
+    objects: &mut Objects<'_>,
+    trees: &[ObjectId],
+    targets: &HashSet<ObjectId>,
+    errors: &mut Vec<GitError>,
+) -> HashMap<ObjectId, Vec<(usize, BString)>> {
+    let mut parsed = Trees::default();
+    let mut holds: HashMap<ObjectId, bool> = HashMap::default();
+    let mut out: HashMap<ObjectId, Vec<(usize, BString)>> = HashMap::default();
+    for (ci, &root) in trees.iter().enumerate() {
+        if !holds_target(objects, &mut parsed, &mut holds, targets, root, errors) {
+            continue;
+        }
+        let mut stack = vec![(root, BString::default())];
+        while let Some((tree, dir)) = stack.pop() {
+            let Ok(entries) = parsed.get(objects, tree) else { continue };
+            for (name, kind, id) in entries.iter() {
+                match kind {
+                    EntryKind::Tree if holds.get(id).copied().unwrap_or(false) => {
+                        stack.push((*id, join(&dir, name)));
+                    }
+                    EntryKind::Tree => {}
+                    EntryKind::Commit => {}
+                    _ if targets.contains(id) => {
+                        out.entry(*id).or_default().push((ci, join(&dir, name)))
+                    }
+                    _ => {}
                 }
             }
         }
-    })?;
-    plan.errors = errors;
-    Ok(plan)
+    }
+    out
+}
+
+/// Whether tree `tree` holds one of `targets` anywhere below it, memoized in `holds`.
+fn holds_target(
+    objects: &mut Objects<'_>,
+    parsed: &mut Trees,
+    holds: &mut HashMap<ObjectId, bool>,
+    targets: &HashSet<ObjectId>,
+    tree: ObjectId,
+    errors: &mut Vec<GitError>,
+) -> bool {
+    if let Some(&h) = holds.get(&tree) {
+        return h;
+    }
+    // Iterative post-order: a deep tree must not overflow the stack.
+    let mut stack = vec![(tree, false)];
+    while let Some((t, expanded)) = stack.pop() {
+        if holds.contains_key(&t) {
+            continue;
+        }
+        let entries = match parsed.get(objects, t) {
+            Ok(e) => e,
+            Err(e) => {
+                errors.push(e);
+                holds.insert(t, false);
+                continue;
+            }
+        };
+        if expanded {
+            let h = entries.iter().any(|(_, kind, id)| match kind {
+                EntryKind::Tree => holds.get(id).copied().unwrap_or(false),
+                EntryKind::Commit => false,
+                _ => targets.contains(id),
+            });
+            holds.insert(t, h);
+        } else {
+            stack.push((t, true));
+            for (_, kind, id) in entries.iter() {
+                if *kind == EntryKind::Tree && !holds.contains_key(id) {
+                    stack.push((*id, false));
+                }
+            }
+        }
+    }
+    holds.get(&tree).copied().unwrap_or(false)
 }
 
 /// Calls `visit(dir, name, id, kind)` for every non-tree entry under tree `root`, `dir` being
@@ -409,27 +607,9 @@ fn walk_tree<F>(
     if !seen.insert(root) && skip_seen {
         return;
     }
-    let hash = objects.repo().object_hash();
     let mut stack = vec![(root, BString::default())];
     while let Some((tid, dir)) = stack.pop() {
-        let data = match objects.read_as(&tid, gix::objs::Kind::Tree) {
-            Ok(data) => data,
-            Err(e) => {
-                errors.push(err(
-                    format!("tree at `{}`", crate::provenance::joined_path_text(&dir)),
-                    e,
-                ));
-                continue;
-            }
-        };
-        for entry in gix::objs::TreeRefIter::from_bytes(&data, hash) {
-            let e = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    errors.push(err(format!("tree {tid}"), e));
-                    break;
-                }
-            };
+        for_each_entry(objects, tid, &dir, errors, |e| {
             let kind = e.mode.kind();
             if kind == EntryKind::Tree {
                 let id = e.oid.to_owned();
@@ -439,6 +619,130 @@ fn walk_tree<F>(
             } else {
                 visit(&dir, e.filename, e.oid.to_owned(), kind);
             }
+        });
+    }
+}
+
+/// Directories whose whole tree appeared again at another path (a copied or renamed
+/// directory): the sweep enters each tree once, so the files in it are not visited there, and
+/// a blob's other paths are completed from these after the walk.
+#[derive(Default)]
+pub(crate) struct Aliases {
+    /// Where each tree was first entered (its path in `dirs`): also the set of trees entered.
+    first_dir: HashMap<ObjectId, FirstSeen>,
+    /// Directories entered, by index.
+    dirs: Vec<BString>,
+    /// (first directory, other directory) pairs, each once.
+    seen: std::collections::HashSet<(BString, BString)>,
+    /// Other directories of each first directory, with what carries them there.
+    by_dir: std::collections::HashMap<BString, Vec<(Origin, BString)>>,
+    /// What carries the tree being walked (`None`: a tag, whose directories are not aliases).
+    current: Option<Origin>,
+}
+
+/// The most directory aliases kept: each costs two paths.
+const MAX_ALIASES: usize = 100_000;
+
+impl Aliases {
+    /// Records tree `id` entered at `path` (hash `h`) unless it was entered before, and
+    /// where it was entered first (`None` the first time).
+    fn enter(&mut self, id: ObjectId, h: u64) -> Option<FirstSeen> {
+        match self.first_dir.entry(id) {
+            gix::hashtable::hash_map::Entry::Occupied(o) => Some(*o.get()),
+            gix::hashtable::hash_map::Entry::Vacant(v) => {
+                v.insert(FirstSeen::new(self.dirs.len(), h));
+                None
+            }
+        }
+    }
+
+    /// Tree `first` met again as `name` in directory `parent`, at another path than the one
+    /// it was first entered at (the caller tells that from the path hashes).
+    fn met_again(&mut self, first: FirstSeen, parent: &[u8], name: &[u8]) {
+        let Some(origin) = self.current else { return };
+        if self.seen.len() >= MAX_ALIASES {
+            return;
+        }
+        let dir = join(parent, name);
+        let first_dir = self.dirs[first.index()].clone();
+        if self.seen.insert((first_dir.clone(), dir.clone())) {
+            let others = self.by_dir.entry(first_dir).or_default();
+            if others.len() < MAX_OTHER_PATHS {
+                others.push((origin, dir));
+            }
+        }
+    }
+}
+
+/// The history sweep's tree walk: [`walk_tree`] that enters each tree once (unless not
+/// `skip_seen`), hands the visitor each directory's path hash, and tells `aliases` where a
+/// tree already entered appears again.
+fn walk_history_tree<F>(
+    objects: &mut Objects<'_>,
+    root: ObjectId,
+    skip_seen: bool,
+    errors: &mut Vec<GitError>,
+    aliases: &mut Aliases,
+    mut visit: F,
+) where
+    F: FnMut(&[u8], u64, &[u8], ObjectId, EntryKind),
+{
+    if aliases.enter(root, EMPTY_HASH).is_some() && skip_seen {
+        return;
+    }
+    let root_dir = aliases.dirs.len();
+    aliases.dirs.push(BString::default());
+    let mut stack = vec![(root, root_dir, EMPTY_HASH)];
+    while let Some((tid, di, dir_hash)) = stack.pop() {
+        // The path lives in `aliases.dirs`; take it out while the tree's entries are visited.
+        let dir = std::mem::take(&mut aliases.dirs[di]);
+        for_each_entry(objects, tid, &dir, errors, |e| {
+            let kind = e.mode.kind();
+            if kind != EntryKind::Tree {
+                visit(&dir, dir_hash, e.filename, e.oid.to_owned(), kind);
+                return;
+            }
+            let id = e.oid.to_owned();
+            let h = path_hash(dir_hash, e.filename);
+            match aliases.enter(id, h) {
+                Some(first) if skip_seen => {
+                    // Most often it is where it was first entered (an unchanged subdirectory
+                    // of a changed directory), which costs a hash comparison and nothing else.
+                    if aliases.current.is_some() && !first.at(h) {
+                        aliases.met_again(first, &dir, e.filename);
+                    }
+                }
+                _ => {
+                    stack.push((id, aliases.dirs.len(), h));
+                    aliases.dirs.push(join(&dir, e.filename));
+                }
+            }
+        });
+        aliases.dirs[di] = dir;
+    }
+}
+
+/// Calls `each` with every entry of tree `tid`, found at `dir`. A tree that cannot be read, or
+/// an entry that cannot be parsed, is recorded in `errors`, and what could not be read of the
+/// tree is left out.
+fn for_each_entry(
+    objects: &mut Objects<'_>,
+    tid: ObjectId,
+    dir: &[u8],
+    errors: &mut Vec<GitError>,
+    mut each: impl FnMut(gix::objs::tree::EntryRef<'_>),
+) {
+    let data = match objects.read_as(&tid, gix::objs::Kind::Tree) {
+        Ok(data) => data,
+        Err(e) => {
+            let dir = crate::provenance::joined_path_text(dir);
+            return errors.push(err(format!("tree at `{dir}`"), e));
+        }
+    };
+    for entry in gix::objs::TreeRefIter::from_bytes(&data, objects.repo().object_hash()) {
+        match entry {
+            Ok(e) => each(e),
+            Err(e) => return errors.push(err(format!("tree {tid}"), e)),
         }
     }
 }
@@ -687,11 +991,12 @@ pub(crate) fn range(
                 path,
                 origin: Origin::Commit(ci),
                 before,
-                also: Vec::new(),
+                others: Vec::new(),
                 rename_sources,
             });
         }
         plan.commits.push(info);
+        plan.trees.push(tree);
     }
     let mut subs: Vec<BString> = subs.into_iter().collect();
     subs.sort();
@@ -857,7 +1162,7 @@ pub(crate) fn staged(objects: &mut Objects<'_>, all_lines: bool) -> Result<GitPl
             path,
             origin: Origin::Index,
             before,
-            also: Vec::new(),
+            others: Vec::new(),
             rename_sources,
         });
     }

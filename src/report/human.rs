@@ -56,13 +56,17 @@ pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
                 c.date
             )?;
         }
-        for o in &f.occurrences {
-            writeln!(
-                out,
-                "  also in:     {}:{}",
-                &o.commit[..o.commit.len().min(12)],
-                clean(&o.path)
-            )?;
+        // A long list (a secret in every version of a file) is cut; JSON and SARIF carry it all.
+        const SHOWN: usize = 10;
+        for o in f.occurrences.iter().take(SHOWN) {
+            let at = match &o.commit {
+                Some(c) => format!("{}:{}:{}", &c[..c.len().min(12)], clean(&o.path), o.line),
+                None => format!("{}:{}", clean(&o.path), o.line),
+            };
+            writeln!(out, "  also in:     {at}")?;
+        }
+        if f.occurrences.len() > SHOWN {
+            writeln!(out, "  also in:     ... {} more", f.occurrences.len() - SHOWN)?;
         }
         let checksum = if f.checksum_valid { "  (checksum valid)" } else { "" };
         writeln!(out, "  secret:      {}{checksum}", p.wrap("33", &clean(&f.secret)))?;

@@ -517,8 +517,8 @@ fn issue9_odd_tree_entry_names_get_safe_distinct_paths() {
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            let token = if i % 2 == 0 { GITHUB_TOKEN } else { GITHUB_TOKEN_2 };
-            (blob(t.path(), &format!("T{i}={token}\n")), name.to_vec())
+            // One secret each: the same secret at several paths would be one finding.
+            (blob(t.path(), &format!("AKIAZ7Q3XB8LM2VN7RT{i}\n")), name.to_vec())
         })
         .collect();
     let list: Vec<(&str, &[u8], &str)> =

@@ -4,6 +4,7 @@
 mod cli; // exit codes, formats, redaction, stdin, config errors
 mod git; // staged, range and history scans of real repositories
 mod harness; // TempTree and Cmd: run the binary, check exit code and output
+mod history; // issue 10: one finding per secret, messages and tags, readable errors
 mod hostile; // issue 9: hostile repositories, files, configs and outputs
 mod properties; // proptest: delta scan vs whole-blob scan, delta decoding, planted secrets
 mod regression; // one test per fixed bug, named after its issue

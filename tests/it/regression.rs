@@ -84,7 +84,8 @@ fn issue8_staged_and_range_scans_count_only_suppressions_on_added_lines() {
     let r = t.run(&["staged"]);
     assert_eq!(r.code(), 0, "{}", r.stderr());
     assert!(
-        r.stderr().contains("0 findings in 1 file") && r.stderr().contains("; 1 suppressed"),
+        r.stderr().contains("0 secrets (0 occurrences) in 1 file")
+            && r.stderr().contains("; 1 suppressed"),
         "{}",
         r.stderr()
     );
