@@ -74,8 +74,10 @@ fn shallow_note(repo: &Repo) -> Option<String> {
     })
 }
 
-fn show_progress(plan: &Plan) -> bool {
-    !plan.output.quiet && std::io::stderr().is_terminal()
+/// The label of a progress line, or `None` for no progress line: only on a terminal, and not
+/// with `-q`.
+fn progress_label(plan: &Plan, label: &'static str) -> Option<&'static str> {
+    (!plan.output.quiet && std::io::stderr().is_terminal()).then_some(label)
 }
 
 pub(super) fn staged(plan: &Plan, path: &Path, all_lines: bool, started: Instant) -> Result<u8> {
@@ -85,7 +87,7 @@ pub(super) fn staged(plan: &Plan, path: &Path, all_lines: bool, started: Instant
         Ok(walk::staged(&mut repo.objects(), all_lines)?)
     })?;
     let stage = Stage::new(&loaded.detector, plan.policy, plan.detect);
-    scan_blobs(&stage, &repo, &listed, !all_lines, &pool, show_progress(plan));
+    scan_blobs(&stage, &repo, &listed, !all_lines, &pool, progress_label(plan, "blobs"));
     let end = Ending {
         notes: &loaded.notes,
         report_unused: false,
@@ -121,7 +123,7 @@ pub(super) fn range(
             Ok(walk::range(&mut repo.objects(), from, to)?)
         })?;
     let stage = Stage::new(&loaded.detector, plan.policy, plan.detect);
-    scan_blobs(&stage, &repo, &listed, !all_lines, &pool, show_progress(plan));
+    scan_blobs(&stage, &repo, &listed, !all_lines, &pool, progress_label(plan, "blobs"));
     let notes: Vec<String> = shallow_note(&repo).into_iter().chain(loaded.notes.clone()).collect();
     let end =
         Ending { notes: &notes, report_unused: false, srcroot: repo.workdir.as_deref(), started };
@@ -235,12 +237,12 @@ pub(super) fn sweep(plan: &Plan, path: &Path, sweep: &Sweep<'_>, started: Instan
     let loaded = load(plan, repo.workdir.as_deref(), Compile::Lazy, None)?;
     let stage = Stage::new(&loaded.detector, plan.policy, plan.detect);
     let forest = (!sweep.whole_blobs).then(|| repo.packs.blob_forest());
-    let progress = Progress::default();
+    let progress = Progress::new("packed blobs");
     // The walk, on this thread, is the longer part: leave it a core of its own.
     let pass_pool = pool(plan.threads.saturating_sub(1).max(1))?;
     let mut states: Option<std::thread::Result<PackStates>> = None;
     let listed = std::thread::scope(|s| {
-        if show_progress(plan) {
+        if progress_label(plan, "").is_some() {
             s.spawn(|| progress.draw());
         }
         // Stops the progress line however the walk ends, a panic included.
@@ -256,7 +258,7 @@ pub(super) fn sweep(plan: &Plan, path: &Path, sweep: &Sweep<'_>, started: Instan
                     *states = Some(catch_unwind(AssertUnwindSafe(pass)));
                 });
             }
-            walk::history(&mut repo.objects(), sweep.branches, || progress.commit())
+            walk::history(&mut repo.objects(), sweep.branches, |n, total| progress.commit(n, total))
         })
     });
     let mut listed = listed?;
@@ -292,7 +294,8 @@ pub(super) fn sweep(plan: &Plan, path: &Path, sweep: &Sweep<'_>, started: Instan
     if listed.blobs.len() > PACK_ORDER_MIN {
         walk::sort_by_pack_order(&repo.local(), &mut listed)?;
     }
-    scan_blobs(&stage, &repo, &listed, false, &pool(plan.threads)?, show_progress(plan));
+    let progress = progress_label(plan, "remaining blobs");
+    scan_blobs(&stage, &repo, &listed, false, &pool(plan.threads)?, progress);
     if sweep.all_occurrences {
         list_every_occurrence(&stage, &repo, &listed);
     }
@@ -304,14 +307,14 @@ pub(super) fn sweep(plan: &Plan, path: &Path, sweep: &Sweep<'_>, started: Instan
 
 /// Scans the blobs of `listed` whole through the detect stage on `pool`, in chunks of
 /// neighbouring blobs. With `added_only`, findings are kept only on the lines each blob adds
-/// over its previous version.
+/// over its previous version. A progress line labelled `progress` is drawn if there is one.
 fn scan_blobs(
     stage: &Stage<'_>,
     repo: &Repo,
     listed: &GitPlan,
     added_only: bool,
     pool: &ThreadPool,
-    show_progress: bool,
+    progress: Option<&'static str>,
 ) {
     for sub in &listed.submodules {
         stage.diags().push(
@@ -325,10 +328,11 @@ fn scan_blobs(
     let commits: Vec<Arc<Commit>> =
         listed.commits.iter().enumerate().map(|(i, c)| Arc::new(c.provenance(i))).collect();
     let tags: Vec<Arc<str>> = listed.tags.iter().map(|t| t.as_str().into()).collect();
-    let progress = Progress::default();
+    let show = progress.is_some();
+    let progress = Progress::new(progress.unwrap_or_default());
     progress.listed(listed.blobs.len());
     let scanned = std::thread::scope(|s| {
-        if show_progress {
+        if show {
             s.spawn(|| progress.draw());
         }
         let _done = progress.done_on_drop();
@@ -388,11 +392,7 @@ fn list_every_occurrence(stage: &Stage<'_>, repo: &Repo, listed: &GitPlan) {
         if targets.is_empty() {
             return;
         }
-        let mut errors = Vec::new();
-        let found = walk::occurrences(&mut repo.objects(), &listed.trees, &targets, &mut errors);
-        for e in errors {
-            stage.error(e.to_string());
-        }
+        let found = walk::occurrences(&mut repo.objects(), &listed.trees, &targets);
         for f in findings.iter_mut() {
             let Some(places) = blob_of(f).and_then(|id| found.get(&id)) else { continue };
             f.occurrences.extend(places.iter().map(|(ci, path)| Occurrence {

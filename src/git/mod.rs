@@ -97,13 +97,35 @@ fn check_metadata(path: &Path) -> Result<(), GitError> {
     check_git_dir(&git_dir)?;
     // A linked worktree keeps refs and objects in the common directory.
     let commondir = git_dir.join("commondir");
-    if files::exists_no_follow(&commondir) {
+    let git_dir = if files::exists_no_follow(&commondir) {
         let text = files::read_text(&commondir, Trust::Repository, 4096)
             .map_err(|why| err(commondir.display().to_string(), why))?;
         let common = git_dir.join(text.lines().next().unwrap_or_default());
         check_git_dir(&common)?;
+        common
+    } else {
+        git_dir
+    };
+    check_object_format(path, &git_dir)
+}
+
+/// Refuses, in one line that says so, a repository whose objects are not named by SHA-1
+/// (`git init --object-format=sha256`): gix does not read those yet, and its own error ("could
+/// not be loaded") would not tell the user why.
+fn check_object_format(path: &Path, git_dir: &Path) -> Result<(), GitError> {
+    let config = git_dir.join("config");
+    let Ok(text) = files::read_text(&config, Trust::Repository, 64 << 20) else { return Ok(()) };
+    let Ok(parsed) = text.parse::<gix::config::File>() else { return Ok(()) };
+    match parsed.string("extensions.objectFormat") {
+        Some(format) if !format.eq_ignore_ascii_case(b"sha1") => Err(err(
+            path.display().to_string(),
+            format!(
+                "the repository names its objects with {format} (extensions.objectFormat), \
+                 which leakhound cannot read yet; `leakhound scan` scans its work tree"
+            ),
+        )),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 fn check_git_dir(git_dir: &Path) -> Result<(), GitError> {
@@ -193,6 +215,9 @@ pub(crate) struct CommitInfo {
     pub(crate) commit_time: i64,
     /// The commit message: text git keeps outside trees, scanned too.
     pub(crate) message: Box<[u8]>,
+    /// A commit of notes (`refs/notes/*`) that no other ref reaches: its files are notes on
+    /// the objects they are named after.
+    pub(crate) notes: bool,
 }
 
 impl CommitInfo {
@@ -251,6 +276,8 @@ fn not_found_hint(repo: &gix::Repository, rev: &str) -> String {
 pub(crate) struct Tips {
     /// Commits to walk from.
     pub(crate) commits: Vec<ObjectId>,
+    /// Notes (`refs/notes/*`): commits whose trees hold notes, one file per annotated object.
+    pub(crate) notes: Vec<ObjectId>,
     /// Blobs and trees a ref points at directly (a tag of a file or a directory): the ref's
     /// name, the object and its kind.
     pub(crate) objects: Vec<(String, ObjectId, gix::objs::Kind)>,
@@ -306,6 +333,9 @@ pub(crate) fn tips(objects: &mut Objects<'_>, only: &[String]) -> Result<Tips, G
             }
         };
         match repo.find_header(id) {
+            Ok(h) if h.kind() == gix::objs::Kind::Commit && name.starts_with("refs/notes/") => {
+                tips.notes.push(id);
+            }
             Ok(h) if h.kind() == gix::objs::Kind::Commit => tips.commits.push(id),
             Ok(h) if matches!(h.kind(), gix::objs::Kind::Blob | gix::objs::Kind::Tree) => {
                 tips.objects.push((name, id, h.kind()));
@@ -325,6 +355,8 @@ pub(crate) fn tips(objects: &mut Objects<'_>, only: &[String]) -> Result<Tips, G
     }
     tips.commits.sort();
     tips.commits.dedup();
+    tips.notes.sort();
+    tips.notes.dedup();
     tips.objects.sort();
     tips.objects.dedup_by_key(|o| o.1);
     tips.messages.sort();

@@ -126,6 +126,7 @@ fn commit_info(
         author_time: author.time,
         commit_time: committer.time,
         message: super::message_of(&data).into(),
+        notes: false,
     };
     Ok((info, tree, parents))
 }
@@ -275,6 +276,8 @@ type Walked = (Vec<BString>, Vec<(String, Box<[u8]>)>);
 /// What [`history_walk`] reports, in order: each commit, then the files it introduces; then
 /// each ref that points at a blob or tree, then the files it carries.
 pub(crate) enum Visit<'a> {
+    /// How many commits the walk is about to report, before the first.
+    Listed(usize),
     /// The next commit, oldest first, and its tree; its index is the count of commits reported
     /// before it.
     Commit(CommitInfo, ObjectId),
@@ -317,7 +320,14 @@ pub(crate) fn history_walk(
 ) -> Result<Walked, GitError> {
     let tips = tips(objects, branches)?;
     errors.extend(tips.errors);
-    let commits = commits(objects, tips.commits, Vec::new(), errors)?;
+    let notes = commits(objects, tips.notes, tips.commits.clone(), errors)?;
+    let mut commits = commits(objects, tips.commits, Vec::new(), errors)?;
+    // Notes come after the history they annotate: a blob both carry is the history's.
+    commits.extend(notes.into_iter().map(|(mut info, tree, parents)| {
+        info.notes = true;
+        (info, tree, parents)
+    }));
+    visit(Visit::Listed(commits.len()));
     let mut submodules: PathSet<BString> = PathSet::default();
     for (ci, (info, tree, _parents)) in commits.into_iter().enumerate() {
         visit(Visit::Commit(info, tree));
@@ -416,8 +426,8 @@ fn same_path(path: &[u8], dir: &[u8], name: &[u8]) -> bool {
 
 /// Every unique blob reachable from `branches` (every ref when empty), attributed to the
 /// oldest commit and path that carried it (see [`history_walk`]), or to the ref that alone
-/// carries it, with the other paths the walk saw it at. `walked` is called as each commit's
-/// tree is entered (for progress).
+/// carries it, with the other paths the walk saw it at. `walked(n, total)` is called as the
+/// walk enters the `n`th of `total` commits' trees (for progress).
 ///
 /// # Errors
 /// The refs cannot be listed, or a ref given in `branches` does not name a commit. Objects
@@ -425,16 +435,18 @@ fn same_path(path: &[u8], dir: &[u8], name: &[u8]) -> bool {
 pub(crate) fn history(
     objects: &mut Objects<'_>,
     branches: &[String],
-    mut walked: impl FnMut(),
+    mut walked: impl FnMut(usize, usize),
 ) -> Result<GitPlan, GitError> {
     let mut plan = GitPlan::default();
     let mut errors = Vec::new();
     let mut index: HashMap<ObjectId, FirstSeen> = HashMap::default();
     let mut aliases = Aliases::default();
+    let mut total = 0;
     let walked_all =
         history_walk(objects, branches, false, &mut errors, &mut aliases, |v| match v {
+            Visit::Listed(n) => total = n,
             Visit::Commit(info, tree) => {
-                walked();
+                walked(plan.commits.len() + 1, total);
                 plan.commits.push(info);
                 plan.trees.push(tree);
             }
@@ -444,7 +456,8 @@ pub(crate) fn history(
                     // The same content at another path (a rename, a copy): kept, a few of
                     // them. Almost always it is where it was first seen, which the hash of
                     // the path tells without touching the blob's record.
-                    if first.at(path_hash(dir_hash, name)) || !matches!(origin, Origin::Commit(_)) {
+                    let in_history = |o| matches!(o, Origin::Commit(ci) if !plan.commits[ci].notes);
+                    if first.at(path_hash(dir_hash, name)) || !in_history(origin) {
                         return;
                     }
                     let item = &mut plan.blobs[first.index()];
@@ -456,9 +469,16 @@ pub(crate) fn history(
                     }
                 }
                 None => {
-                    // A blob a ref points at has no path of its own: it is shown as the ref.
+                    // A blob a ref points at has no path of its own: it is shown as the ref; a
+                    // note is shown as what it annotates (its path, less git's fan-out).
                     let path = match (name.is_empty(), origin) {
                         (true, Origin::Tag(ti)) => BString::from(plan.tags[ti].as_str()),
+                        (_, Origin::Commit(ci)) if plan.commits[ci].notes => {
+                            let annotated: Vec<u8> =
+                                dir.iter().chain(name).copied().filter(|&b| b != b'/').collect();
+                            let annotated = String::from_utf8_lossy(&annotated);
+                            BString::from(format!("(note on {annotated})"))
+                        }
                         _ => join(dir, name),
                     };
                     index.insert(id, FirstSeen::new(plan.blobs.len(), path_hash(dir_hash, name)));
@@ -508,36 +528,36 @@ pub(crate) fn add_aliased_paths(plan: &mut GitPlan) {
 /// Every commit (by index into `trees`, the commits' trees) and path that holds one of the
 /// `targets` blobs: the `--all-occurrences` listing, a walk of every commit's whole tree that
 /// descends only into subtrees known to hold a target (each tree is judged once), so that what
-/// it keeps grows with the findings, not with commits times files.
+/// it keeps grows with the findings, not with commits times files. Trees that cannot be read
+/// are left out: the sweep's own walk, which read them all, has reported them.
 pub(crate) fn occurrences(
     objects: &mut Objects<'_>,
     trees: &[ObjectId],
     targets: &HashSet<ObjectId>,
-    errors: &mut Vec<GitError>,
 ) -> HashMap<ObjectId, Vec<(usize, BString)>> {
-    let mut parsed = Trees::default();
+    // One bit per tree: whether it holds a target. Trees are read again through the object
+    // cache rather than kept parsed: a long history has hundreds of thousands.
     let mut holds: HashMap<ObjectId, bool> = HashMap::default();
     let mut out: HashMap<ObjectId, Vec<(usize, BString)>> = HashMap::default();
     for (ci, &root) in trees.iter().enumerate() {
-        if !holds_target(objects, &mut parsed, &mut holds, targets, root, errors) {
+        if !holds_target(objects, &mut holds, targets, root) {
             continue;
         }
         let mut stack = vec![(root, BString::default())];
         while let Some((tree, dir)) = stack.pop() {
-            let Ok(entries) = parsed.get(objects, tree) else { continue };
-            for (name, kind, id) in entries.iter() {
-                match kind {
-                    EntryKind::Tree if holds.get(id).copied().unwrap_or(false) => {
-                        stack.push((*id, join(&dir, name)));
+            for_each_entry(objects, tree, &dir, &mut Vec::new(), |e| {
+                let id = e.oid.to_owned();
+                match e.mode.kind() {
+                    EntryKind::Tree if holds.get(&id).copied().unwrap_or(false) => {
+                        stack.push((id, join(&dir, e.filename)));
                     }
-                    EntryKind::Tree => {}
-                    EntryKind::Commit => {}
-                    _ if targets.contains(id) => {
-                        out.entry(*id).or_default().push((ci, join(&dir, name)))
+                    EntryKind::Tree | EntryKind::Commit => {}
+                    _ if targets.contains(&id) => {
+                        out.entry(id).or_default().push((ci, join(&dir, e.filename)));
                     }
                     _ => {}
                 }
-            }
+            });
         }
     }
     out
@@ -546,31 +566,31 @@ pub(crate) fn occurrences(
 /// Whether tree `tree` holds one of `targets` anywhere below it, memoized in `holds`.
 fn holds_target(
     objects: &mut Objects<'_>,
-    parsed: &mut Trees,
     holds: &mut HashMap<ObjectId, bool>,
     targets: &HashSet<ObjectId>,
     tree: ObjectId,
-    errors: &mut Vec<GitError>,
 ) -> bool {
     if let Some(&h) = holds.get(&tree) {
         return h;
     }
     // Iterative post-order: a deep tree must not overflow the stack.
     let mut stack = vec![(tree, false)];
+    let mut entries: Vec<(EntryKind, ObjectId)> = Vec::new();
     while let Some((t, expanded)) = stack.pop() {
         if holds.contains_key(&t) {
             continue;
         }
-        let entries = match parsed.get(objects, t) {
-            Ok(e) => e,
-            Err(e) => {
-                errors.push(e);
-                holds.insert(t, false);
-                continue;
-            }
-        };
+        entries.clear();
+        let mut failed = Vec::new();
+        for_each_entry(objects, t, b"", &mut failed, |e| {
+            entries.push((e.mode.kind(), e.oid.to_owned()));
+        });
+        if !failed.is_empty() && entries.is_empty() {
+            holds.insert(t, false);
+            continue;
+        }
         if expanded {
-            let h = entries.iter().any(|(_, kind, id)| match kind {
+            let h = entries.iter().any(|(kind, id)| match kind {
                 EntryKind::Tree => holds.get(id).copied().unwrap_or(false),
                 EntryKind::Commit => false,
                 _ => targets.contains(id),
@@ -578,7 +598,7 @@ fn holds_target(
             holds.insert(t, h);
         } else {
             stack.push((t, true));
-            for (_, kind, id) in entries.iter() {
+            for (kind, id) in &entries {
                 if *kind == EntryKind::Tree && !holds.contains_key(id) {
                     stack.push((*id, false));
                 }

@@ -175,3 +175,33 @@ fn issue10_all_occurrences_lists_every_commit_and_path() {
     let occ = r.json()["findings"][0]["occurrences"].as_array().unwrap().clone();
     assert_eq!(occ.len(), 1, "without it, the other path only: {occ:?}");
 }
+
+#[test]
+fn issue10_notes_are_scanned_and_say_what_they_annotate() {
+    let t = repo();
+    t.write("README", "hello\n");
+    let c = commit(&t, "init", "2024-01-01T00:00:00Z");
+    git(t.path(), &["notes", "add", "-m", &format!("deploy key {GITHUB_TOKEN}"), "HEAD"]);
+    let r = t.run(&["git", "-f", "json"]);
+    assert_eq!(r.code(), 1, "{}", r.stderr());
+    let found = secrets(&r);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1.clone()), (GH, format!("(note on {c})")));
+}
+
+#[test]
+fn issue10_a_sha256_repository_is_refused_in_one_line() {
+    let t = TempTree::new();
+    git(t.path(), &["init", "-q", "--object-format=sha256", "-b", "main"]);
+    t.write("a.env", format!("TOKEN={GITHUB_TOKEN}\n"));
+    git(t.path(), &["add", "-A"]);
+    for args in [&["git"][..], &["git", "--since", "HEAD"], &["staged"]] {
+        let r = t.run(args);
+        assert_eq!(r.code(), 2, "{args:?}: {}", r.stderr());
+        assert_eq!(r.stderr().lines().count(), 1, "{}", r.stderr());
+        let line = r.stderr();
+        assert!(line.contains("sha256") && line.contains("`leakhound scan`"), "{line}");
+    }
+    // The work tree itself is still scanned.
+    assert_eq!(t.run(&["scan", "."]).code(), 1);
+}
