@@ -102,7 +102,14 @@ pub(crate) fn load(
 /// # Errors
 /// A text is invalid; the message names the file and line.
 pub(crate) fn load_texts(texts: &[ConfigText]) -> Result<(RuleSet, Vec<String>)> {
-    let mut set = rules::load_builtin().context("built-in rules are broken")?;
+    load_texts_over(rules::load_builtin().context("built-in rules are broken")?, texts)
+}
+
+/// [`load_texts`] over the built-in rules already loaded as `set`.
+pub(crate) fn load_texts_over(
+    mut set: RuleSet,
+    texts: &[ConfigText],
+) -> Result<(RuleSet, Vec<String>)> {
     let mut notes = Vec::new();
     for ConfigText { label: file, text } in texts {
         let user = if gitleaks::is_gitleaks(text) {
