@@ -271,6 +271,9 @@ fn not_found_hint(repo: &gix::Repository, rev: &str) -> String {
     }
 }
 
+/// An annotated tag's message, by the tag's ref name.
+pub(crate) type TagMessage = (String, Box<[u8]>);
+
 /// What the refs point at.
 #[derive(Debug, Default)]
 pub(crate) struct Tips {
@@ -282,7 +285,7 @@ pub(crate) struct Tips {
     /// name, the object and its kind.
     pub(crate) objects: Vec<(String, ObjectId, gix::objs::Kind)>,
     /// The messages of annotated tags, by the tag's ref name.
-    pub(crate) messages: Vec<(String, Box<[u8]>)>,
+    pub(crate) messages: Vec<TagMessage>,
     /// Refs that could not be read or point at nothing, each named: the rest is walked.
     pub(crate) errors: Vec<GitError>,
 }

@@ -3,7 +3,7 @@
 //! commit and path that first carried it. This module reads trees, commits and the index, never
 //! blob contents.
 
-use super::odb::Objects;
+use super::odb::{Data, Objects};
 use super::{err, tips, CommitInfo, GitError};
 use gix::bstr::{BString, ByteSlice};
 use gix::hashtable::{HashMap, HashSet};
@@ -64,7 +64,7 @@ pub(crate) struct GitPlan {
     /// Refs that carry blobs no commit does.
     pub(crate) tags: Vec<String>,
     /// Annotated tags' messages, by ref name.
-    pub(crate) tag_messages: Vec<(String, Box<[u8]>)>,
+    pub(crate) tag_messages: Vec<super::TagMessage>,
     /// Directories whose tree reappeared at other paths, with the first commit there.
     pub(crate) aliases: std::collections::HashMap<BString, Vec<(Origin, BString)>>,
     /// Unique blobs.
@@ -270,12 +270,9 @@ fn reachable(
     out
 }
 
-/// What [`history_walk`] returns: the submodules it skipped, and annotated tags' messages.
-type Walked = (Vec<BString>, Vec<(String, Box<[u8]>)>);
-
-/// What [`history_walk`] reports, in order: each commit, then the files it introduces; then
-/// each ref that points at a blob or tree, then the files it carries.
-pub(crate) enum Visit<'a> {
+/// What [`history_walk`] reports, in order: the number of commits, then each commit and the
+/// trees it introduces; then each ref that points at a blob or tree, and what it carries.
+pub(crate) enum Walked {
     /// How many commits the walk is about to report, before the first.
     Listed(usize),
     /// The next commit, oldest first, and its tree; its index is the count of commits reported
@@ -284,40 +281,39 @@ pub(crate) enum Visit<'a> {
     /// The next ref that points at a blob or tree (a tag); its index is the count of refs
     /// reported before it.
     Tag(String),
-    /// A file of the last reported commit or ref.
-    File {
+    /// A tree entered for the first time, of the last reported commit or ref: its files (and
+    /// gitlinks) are for the receiver to list; its subtrees are the walk's.
+    Tree {
         /// What carries it.
         origin: Origin,
-        /// Directory of the file (empty at the root).
-        dir: &'a [u8],
+        /// Its path (empty at the root).
+        dir: BString,
         /// [`path_hash`] of `dir`, to tell cheaply whether a file is where it was.
         dir_hash: u64,
-        /// File name.
-        name: &'a [u8],
-        /// The blob.
-        id: ObjectId,
+        /// Its entries, as stored.
+        data: Data,
     },
+    /// A blob the last reported ref points at directly.
+    TaggedBlob(Origin, ObjectId),
 }
 
 /// Walks the commits reachable from `branches` (every ref when empty) oldest first (by
-/// committer time, then id, so "first" is deterministic) and reports each commit and the files
-/// of its tree, then the blobs and trees refs point at directly (a tag of a file or a
-/// directory). Trees are entered once each unless `revisit`: a tree already seen in an older
-/// commit holds only files already reported, so every blob is first reported with the oldest
-/// commit and path that carried it. Returns the paths of submodules (gitlinks), which are
-/// skipped, and the messages of annotated tags. A ref, commit or tree that cannot be read is
-/// recorded in `errors`; the walk goes on with the rest.
+/// committer time, then id, so "first" is deterministic), then notes, and reports each commit
+/// and the trees it introduces, then the blobs and trees refs point at directly (a tag of a
+/// file or a directory). Each tree is entered once: a tree already seen in an older commit
+/// holds only files already reported, so every blob is first reported with the oldest commit
+/// and path that carried it. Returns the messages of annotated tags. A ref, commit or tree that
+/// cannot be read is recorded in `errors`; the walk goes on with the rest.
 ///
 /// # Errors
 /// The refs cannot be listed, or a ref given in `branches` does not name a commit.
-pub(crate) fn history_walk(
+fn history_walk(
     objects: &mut Objects<'_>,
     branches: &[String],
-    revisit: bool,
     errors: &mut Vec<GitError>,
     aliases: &mut Aliases,
-    mut visit: impl FnMut(Visit<'_>),
-) -> Result<Walked, GitError> {
+    mut report: impl FnMut(Walked),
+) -> Result<Vec<super::TagMessage>, GitError> {
     let tips = tips(objects, branches)?;
     errors.extend(tips.errors);
     let notes = commits(objects, tips.notes, tips.commits.clone(), errors)?;
@@ -327,43 +323,23 @@ pub(crate) fn history_walk(
         info.notes = true;
         (info, tree, parents)
     }));
-    visit(Visit::Listed(commits.len()));
-    let mut submodules: PathSet<BString> = PathSet::default();
+    report(Walked::Listed(commits.len()));
     for (ci, (info, tree, _parents)) in commits.into_iter().enumerate() {
-        visit(Visit::Commit(info, tree));
+        report(Walked::Commit(info, tree));
         aliases.current = Some(Origin::Commit(ci));
-        let files = files_of(Origin::Commit(ci), &mut submodules, &mut visit);
-        walk_history_tree(objects, tree, !revisit, errors, aliases, files);
+        walk_history_tree(objects, tree, Origin::Commit(ci), errors, aliases, &mut report);
     }
     for (ti, (name, id, kind)) in tips.objects.into_iter().enumerate() {
-        visit(Visit::Tag(name));
+        report(Walked::Tag(name));
         let origin = Origin::Tag(ti);
         if kind == gix::objs::Kind::Tree {
             aliases.current = None;
-            let files = files_of(origin, &mut submodules, &mut visit);
-            walk_history_tree(objects, id, true, errors, aliases, files);
+            walk_history_tree(objects, id, origin, errors, aliases, &mut report);
         } else {
-            visit(Visit::File { origin, dir: b"", dir_hash: EMPTY_HASH, name: b"", id });
+            report(Walked::TaggedBlob(origin, id));
         }
     }
-    let mut submodules: Vec<BString> = submodules.into_iter().collect();
-    submodules.sort();
-    Ok((submodules, tips.messages))
-}
-
-/// A history walk's visitor that reports files of `origin` and collects submodules.
-fn files_of<'v, V: FnMut(Visit<'_>)>(
-    origin: Origin,
-    submodules: &'v mut PathSet<BString>,
-    visit: &'v mut V,
-) -> impl FnMut(&[u8], u64, &[u8], ObjectId, EntryKind) + 'v {
-    move |dir, dir_hash, name, id, kind| {
-        if kind == EntryKind::Commit {
-            submodules.insert(join(dir, name));
-        } else {
-            visit(Visit::File { origin, dir, dir_hash, name, id });
-        }
-    }
+    Ok(tips.messages)
 }
 
 /// The hash of the empty path (the root directory).
@@ -429,6 +405,9 @@ fn same_path(path: &[u8], dir: &[u8], name: &[u8]) -> bool {
 /// carries it, with the other paths the walk saw it at. `walked(n, total)` is called as the
 /// walk enters the `n`th of `total` commits' trees (for progress).
 ///
+/// Two threads: this one reads and walks the trees, another lists the files of each tree it
+/// enters (a lookup per file, the larger half of the work on a long history), in batches.
+///
 /// # Errors
 /// The refs cannot be listed, or a ref given in `branches` does not name a commit. Objects
 /// that cannot be read are in [`GitPlan::errors`].
@@ -437,61 +416,135 @@ pub(crate) fn history(
     branches: &[String],
     mut walked: impl FnMut(usize, usize),
 ) -> Result<GitPlan, GitError> {
-    let mut plan = GitPlan::default();
+    const BATCH: usize = 256;
     let mut errors = Vec::new();
-    let mut index: HashMap<ObjectId, FirstSeen> = HashMap::default();
     let mut aliases = Aliases::default();
-    let mut total = 0;
-    let walked_all =
-        history_walk(objects, branches, false, &mut errors, &mut aliases, |v| match v {
-            Visit::Listed(n) => total = n,
-            Visit::Commit(info, tree) => {
-                walked(plan.commits.len() + 1, total);
-                plan.commits.push(info);
-                plan.trees.push(tree);
+    let hash = objects.repo().object_hash();
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Walked>>(64);
+    let (listing, walk) = std::thread::scope(|s| {
+        let lister = s.spawn(move || {
+            let mut listing = Listing::new(hash);
+            for batch in receive {
+                batch.into_iter().for_each(|w| listing.take(w));
             }
-            Visit::Tag(name) => plan.tags.push(name),
-            Visit::File { origin, dir, dir_hash, name, id } => match index.get(&id) {
-                Some(&first) => {
-                    // The same content at another path (a rename, a copy): kept, a few of
-                    // them. Almost always it is where it was first seen, which the hash of
-                    // the path tells without touching the blob's record.
-                    let in_history = |o| matches!(o, Origin::Commit(ci) if !plan.commits[ci].notes);
-                    if first.at(path_hash(dir_hash, name)) || !in_history(origin) {
-                        return;
-                    }
-                    let item = &mut plan.blobs[first.index()];
-                    if item.others.len() < MAX_OTHER_PATHS
-                        && !same_path(&item.path, dir, name)
-                        && !item.others.iter().any(|(_, p)| same_path(p, dir, name))
-                    {
-                        item.others.push((origin, join(dir, name)));
-                    }
-                }
-                None => {
-                    // A blob a ref points at has no path of its own: it is shown as the ref; a
-                    // note is shown as what it annotates (its path, less git's fan-out).
-                    let path = match (name.is_empty(), origin) {
-                        (true, Origin::Tag(ti)) => BString::from(plan.tags[ti].as_str()),
-                        (_, Origin::Commit(ci)) if plan.commits[ci].notes => {
-                            let annotated: Vec<u8> =
-                                dir.iter().chain(name).copied().filter(|&b| b != b'/').collect();
-                            let annotated = String::from_utf8_lossy(&annotated);
-                            BString::from(format!("(note on {annotated})"))
-                        }
-                        _ => join(dir, name),
-                    };
-                    index.insert(id, FirstSeen::new(plan.blobs.len(), path_hash(dir_hash, name)));
-                    plan.blobs.push(BlobItem::new(id, path, origin));
-                }
-            },
+            listing
         });
-    let (submodules, tag_messages) = walked_all?;
+        let (mut batch, mut total, mut n) = (Vec::with_capacity(BATCH), 0, 0);
+        let walk = history_walk(objects, branches, &mut errors, &mut aliases, |w| {
+            match w {
+                Walked::Listed(t) => total = t,
+                Walked::Commit(..) => {
+                    n += 1;
+                    walked(n, total);
+                }
+                _ => {}
+            }
+            batch.push(w);
+            if batch.len() == BATCH {
+                // Fails only if the lister panicked, which `join` passes on below.
+                let _ = send.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+            }
+        });
+        let _ = send.send(batch);
+        drop(send);
+        match lister.join() {
+            Ok(listing) => (listing, walk),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
+    let mut plan = listing.plan;
+    plan.tag_messages = walk?;
+    let mut submodules: Vec<BString> = listing.submodules.into_iter().collect();
+    submodules.sort();
     plan.submodules = submodules;
-    plan.tag_messages = tag_messages;
     plan.errors = errors;
     plan.aliases = aliases.by_dir;
     Ok(plan)
+}
+
+/// The history sweep's list of blobs, built from what the walk reports.
+struct Listing {
+    plan: GitPlan,
+    /// Where each blob was first seen.
+    index: HashMap<ObjectId, FirstSeen>,
+    /// Paths of gitlinks, which are skipped.
+    submodules: PathSet<BString>,
+    hash: gix::hash::Kind,
+}
+
+impl Listing {
+    fn new(hash: gix::hash::Kind) -> Listing {
+        Listing {
+            plan: GitPlan::default(),
+            index: HashMap::default(),
+            submodules: PathSet::default(),
+            hash,
+        }
+    }
+
+    fn take(&mut self, walked: Walked) {
+        match walked {
+            Walked::Listed(_) => {}
+            Walked::Commit(info, tree) => {
+                self.plan.commits.push(info);
+                self.plan.trees.push(tree);
+            }
+            Walked::Tag(name) => self.plan.tags.push(name),
+            Walked::TaggedBlob(origin, id) => self.file(origin, b"", EMPTY_HASH, b"", id),
+            Walked::Tree { origin, dir, dir_hash, data } => {
+                // The walk parsed this tree already and recorded any error in it.
+                for entry in gix::objs::TreeRefIter::from_bytes(&data, self.hash) {
+                    let Ok(e) = entry else { break };
+                    match e.mode.kind() {
+                        EntryKind::Tree => {}
+                        EntryKind::Commit => {
+                            self.submodules.insert(join(&dir, e.filename));
+                        }
+                        _ => self.file(origin, &dir, dir_hash, e.filename, e.oid.to_owned()),
+                    }
+                }
+            }
+        }
+    }
+
+    /// File `name` in directory `dir` (path hash `dir_hash`) holds blob `id`.
+    fn file(&mut self, origin: Origin, dir: &[u8], dir_hash: u64, name: &[u8], id: ObjectId) {
+        let plan = &mut self.plan;
+        match self.index.get(&id) {
+            Some(&first) => {
+                // The same content at another path (a rename, a copy): kept, a few of them.
+                // Almost always it is where it was first seen, which the hash of the path
+                // tells without touching the blob's record.
+                let in_history = |o| matches!(o, Origin::Commit(ci) if !plan.commits[ci].notes);
+                if first.at(path_hash(dir_hash, name)) || !in_history(origin) {
+                    return;
+                }
+                let item = &mut plan.blobs[first.index()];
+                if item.others.len() < MAX_OTHER_PATHS
+                    && !same_path(&item.path, dir, name)
+                    && !item.others.iter().any(|(_, p)| same_path(p, dir, name))
+                {
+                    item.others.push((origin, join(dir, name)));
+                }
+            }
+            None => {
+                // A blob a ref points at has no path of its own: it is shown as the ref; a
+                // note is shown as what it annotates (its path, less git's fan-out).
+                let path = match (name.is_empty(), origin) {
+                    (true, Origin::Tag(ti)) => BString::from(plan.tags[ti].as_str()),
+                    (_, Origin::Commit(ci)) if plan.commits[ci].notes => {
+                        let annotated: Vec<u8> =
+                            dir.iter().chain(name).copied().filter(|&b| b != b'/').collect();
+                        let annotated = String::from_utf8_lossy(&annotated);
+                        BString::from(format!("(note on {annotated})"))
+                    }
+                    _ => join(dir, name),
+                };
+                self.index.insert(id, FirstSeen::new(plan.blobs.len(), path_hash(dir_hash, name)));
+                plan.blobs.push(BlobItem::new(id, path, origin));
+            }
+        }
+    }
 }
 
 /// Completes the other paths of `plan`'s blobs from the directories that reappeared whole at
@@ -694,20 +747,18 @@ impl Aliases {
     }
 }
 
-/// The history sweep's tree walk: [`walk_tree`] that enters each tree once (unless not
-/// `skip_seen`), hands the visitor each directory's path hash, and tells `aliases` where a
-/// tree already entered appears again.
-fn walk_history_tree<F>(
+/// The history sweep's tree walk: enters each tree under `root` that no earlier walk entered,
+/// hands it to `report` (whose receiver lists its files), and tells `aliases` where a tree
+/// already entered appears again.
+fn walk_history_tree(
     objects: &mut Objects<'_>,
     root: ObjectId,
-    skip_seen: bool,
+    origin: Origin,
     errors: &mut Vec<GitError>,
     aliases: &mut Aliases,
-    mut visit: F,
-) where
-    F: FnMut(&[u8], u64, &[u8], ObjectId, EntryKind),
-{
-    if aliases.enter(root, EMPTY_HASH).is_some() && skip_seen {
+    report: &mut impl FnMut(Walked),
+) {
+    if aliases.enter(root, EMPTY_HASH).is_some() {
         return;
     }
     let root_dir = aliases.dirs.len();
@@ -716,55 +767,61 @@ fn walk_history_tree<F>(
     while let Some((tid, di, dir_hash)) = stack.pop() {
         // The path lives in `aliases.dirs`; take it out while the tree's entries are visited.
         let dir = std::mem::take(&mut aliases.dirs[di]);
-        for_each_entry(objects, tid, &dir, errors, |e| {
-            let kind = e.mode.kind();
-            if kind != EntryKind::Tree {
-                visit(&dir, dir_hash, e.filename, e.oid.to_owned(), kind);
+        let data = for_each_entry(objects, tid, &dir, errors, |e| {
+            if e.mode.kind() != EntryKind::Tree {
                 return;
             }
             let id = e.oid.to_owned();
             let h = path_hash(dir_hash, e.filename);
             match aliases.enter(id, h) {
-                Some(first) if skip_seen => {
+                Some(first) => {
                     // Most often it is where it was first entered (an unchanged subdirectory
                     // of a changed directory), which costs a hash comparison and nothing else.
                     if aliases.current.is_some() && !first.at(h) {
                         aliases.met_again(first, &dir, e.filename);
                     }
                 }
-                _ => {
+                None => {
                     stack.push((id, aliases.dirs.len(), h));
                     aliases.dirs.push(join(&dir, e.filename));
                 }
             }
         });
+        if let Some(data) = data {
+            report(Walked::Tree { origin, dir: dir.clone(), dir_hash, data });
+        }
         aliases.dirs[di] = dir;
     }
 }
 
-/// Calls `each` with every entry of tree `tid`, found at `dir`. A tree that cannot be read, or
-/// an entry that cannot be parsed, is recorded in `errors`, and what could not be read of the
-/// tree is left out.
+/// Calls `each` with every entry of tree `tid`, found at `dir`, and returns the tree. A tree
+/// that cannot be read (`None`), or an entry that cannot be parsed, is recorded in `errors`,
+/// and what could not be read of the tree is left out.
 fn for_each_entry(
     objects: &mut Objects<'_>,
     tid: ObjectId,
     dir: &[u8],
     errors: &mut Vec<GitError>,
     mut each: impl FnMut(gix::objs::tree::EntryRef<'_>),
-) {
+) -> Option<Data> {
     let data = match objects.read_as(&tid, gix::objs::Kind::Tree) {
         Ok(data) => data,
         Err(e) => {
             let dir = crate::provenance::joined_path_text(dir);
-            return errors.push(err(format!("tree at `{dir}`"), e));
+            errors.push(err(format!("tree at `{dir}`"), e));
+            return None;
         }
     };
     for entry in gix::objs::TreeRefIter::from_bytes(&data, objects.repo().object_hash()) {
         match entry {
             Ok(e) => each(e),
-            Err(e) => return errors.push(err(format!("tree {tid}"), e)),
+            Err(e) => {
+                errors.push(err(format!("tree {tid}"), e));
+                break;
+            }
         }
     }
+    Some(data)
 }
 
 /// `dir/name`, or `name` at the root. A name holding a `/` (which git never writes, but a
