@@ -48,7 +48,8 @@ pub struct Finding {
     pub secret_sha256: Hex<32>,
     /// Set when the finding was suppressed and the user asked to see suppressed findings.
     pub suppressed: Option<Suppressed>,
-    /// With `--all-occurrences`: every other commit and path carrying the same blob.
+    /// Git scans: every other place the same secret occurs (other blob versions, paths,
+    /// lines, commits; with `--all-occurrences`, every commit and path carrying its blob).
     pub occurrences: Vec<Occurrence>,
 }
 

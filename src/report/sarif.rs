@@ -116,6 +116,9 @@ struct SarifResult<'a> {
     level: &'static str,
     message: Text,
     locations: Vec<Location>,
+    /// Git scans: every other place the secret occurs (the finding's occurrences).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation>,
     partial_fingerprints: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<SarifSuppression>,
@@ -153,6 +156,27 @@ struct Location {
 struct PhysicalLocation {
     artifact_location: ArtifactLocation,
     region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation {
+    id: usize,
+    physical_location: LinePhysicalLocation,
+    message: Text,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LinePhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: LineRegion,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LineRegion {
+    start_line: usize,
 }
 
 #[derive(Serialize)]
@@ -268,6 +292,24 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult<'_> {
                 },
             },
         }],
+        related_locations: f
+            .occurrences
+            .iter()
+            .enumerate()
+            .map(|(id, o)| RelatedLocation {
+                id,
+                physical_location: LinePhysicalLocation {
+                    artifact_location: artifact(&o.path),
+                    region: LineRegion { start_line: o.line },
+                },
+                message: Text {
+                    text: match &o.commit {
+                        Some(commit) => format!("The same secret, in commit {commit}"),
+                        None => "The same secret".to_string(),
+                    },
+                },
+            })
+            .collect(),
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.fingerprint.to_string())]),
         suppressions: f
             .suppressed

@@ -287,12 +287,19 @@ fn sarif_from_git_validates_and_carries_provenance() {
     let t = repo();
     t.write("a.txt", format!("{GITHUB_TOKEN}\n"));
     let c = commit(&t, "one", "2024-01-01T00:00:00Z");
+    // The same secret later under another name: an occurrence, a related location in SARIF.
+    git(t.path(), &["mv", "a.txt", "b.txt"]);
+    let c2 = commit(&t, "two", "2024-01-02T00:00:00Z");
     let r = t.run(&["git", "-q", "-f", "sarif"]);
     let doc = r.json();
     crate::sarif::validate(&doc);
-    let props = &doc["runs"][0]["results"][0]["properties"];
-    assert_eq!(props["commit"], c.as_str());
-    assert_eq!(props["author"], "Ada Lovelace");
+    let result = &doc["runs"][0]["results"][0];
+    assert_eq!(result["properties"]["commit"], c.as_str());
+    assert_eq!(result["properties"]["author"], "Ada Lovelace");
+    let related = &result["relatedLocations"][0];
+    assert_eq!(related["physicalLocation"]["artifactLocation"]["uri"], "b.txt");
+    assert_eq!(related["physicalLocation"]["region"]["startLine"], 1);
+    assert_eq!(related["message"]["text"], format!("The same secret, in commit {c2}"));
 }
 
 #[test]
