@@ -420,7 +420,9 @@ pub(crate) fn history(
     let mut errors = Vec::new();
     let mut aliases = Aliases::default();
     let hash = objects.repo().object_hash();
-    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Walked>>(64);
+    // A few batches in flight are enough to keep both threads busy; each tree in flight keeps
+    // its data alive after the object cache has let it go.
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Walked>>(4);
     let (listing, walk) = std::thread::scope(|s| {
         let lister = s.spawn(move || {
             let mut listing = Listing::new(hash);
