@@ -118,16 +118,15 @@ pub fn delta_scan_agrees(detector: &Detector, base: &[u8], target: &[u8]) -> Res
     let compiled = detector.compiled();
     let mut scratch = compiled.scratch();
     let mut regions = Vec::new();
-    let id = gix::ObjectId::null(gix::hash::Kind::Sha1);
+    let slot = crate::git::forest::Slot { pack: 0, entry: 0 };
     let (_, carried) = scan_delta(
         compiled,
         &policy,
         &mut scratch,
         &mut regions,
-        &BlobVisit { id: &id, data: base, base: None },
+        &BlobVisit { slot, data: base, base: None },
     );
-    let visit =
-        BlobVisit { id: &id, data: target, base: Some((base, &carried, copies.as_slice())) };
+    let visit = BlobVisit { slot, data: target, base: Some((base, &carried, copies.as_slice())) };
     let (state, _) = scan_delta(compiled, &policy, &mut scratch, &mut regions, &visit);
     let whole = !compiled.scan(&mut scratch, target, true).is_empty();
     match (state == PackState::Matched, whole) {

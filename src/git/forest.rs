@@ -5,7 +5,6 @@
 
 use super::delta::{apply_delta_into, delta_result_size, CopyRun};
 use super::odb::{check_size, inflate, Packs, MAX_CHAIN};
-use gix::hash::oid;
 use gix::odb::pack::data::entry::Header;
 
 /// No node: the end of a child or sibling list, or a root's parent.
@@ -30,10 +29,17 @@ struct PackTree {
     next_sibling: Vec<u32>,
 }
 
+/// Where an object lies in the packs: the pack, and its entry number in the pack's index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Slot {
+    pub(crate) pack: u32,
+    pub(crate) entry: u32,
+}
+
 /// A blob rebuilt by [`BlobForest::walk`], with what the caller computed for its base.
 pub(crate) struct BlobVisit<'a, S> {
-    /// The blob.
-    pub(crate) id: &'a oid,
+    /// Where the blob lies.
+    pub(crate) slot: Slot,
     /// Its bytes.
     pub(crate) data: &'a [u8],
     /// For a delta: the base's bytes, the caller's state for the base, and the runs copied
@@ -135,11 +141,19 @@ impl Packs {
         // Collected from the back of each pack: restore pack order.
         roots.reverse();
         roots.sort_by_key(|&(p, _)| p);
+        // Reading every header touched every page of every pack: hand them back (the pack pass
+        // reads them again in order, a part at a time).
+        self.release_pages();
         BlobForest { packs: self, trees, roots, blobs }
     }
 }
 
-impl BlobForest<'_> {
+impl<'p> BlobForest<'p> {
+    /// The packs it is built over.
+    pub(crate) fn packs(&self) -> &'p Packs {
+        self.packs
+    }
+
     /// Number of delta trees.
     pub(crate) fn trees(&self) -> usize {
         self.roots.len()
@@ -153,7 +167,7 @@ impl BlobForest<'_> {
     /// Rebuilds every blob of tree `tree` (`0..self.trees()`), bases before their deltas, and
     /// calls `visit` for each; what `visit` returns for a blob is handed back with each of its
     /// deltas. A blob that cannot be rebuilt, or is larger than `max_size`, goes to `failed`
-    /// with the reason, and its deltas are not visited. Nor are the deltas of a blob whose
+    /// with its place and the reason, and its deltas are not visited. Nor are the deltas of a blob whose
     /// ancestors already hold [`WALK_BUDGET`] bytes of memory: the caller reads what it was not
     /// shown one by one.
     pub(crate) fn walk<S>(
@@ -162,10 +176,11 @@ impl BlobForest<'_> {
         w: &mut ForestWalker,
         max_size: u64,
         mut visit: impl FnMut(BlobVisit<'_, S>) -> S,
-        mut failed: impl FnMut(&oid, String),
+        mut failed: impl FnMut(Slot, String),
     ) {
-        let (pi, root) = self.roots[tree];
-        let pi = pi as usize;
+        let (pack_no, root) = self.roots[tree];
+        let slot = |entry| Slot { pack: pack_no, entry };
+        let pi = pack_no as usize;
         let pack = &self.packs.packs[pi];
         let tree = &self.trees[pi];
         let in_pack = |e: String| format!("{e} (in {})", pack.data.path().display());
@@ -178,13 +193,12 @@ impl BlobForest<'_> {
                 }
                 inflate(pack, &entry, &mut w.inflate, &mut data)
             });
-        let id = pack.index.oid_at_index(root);
         if let Err(e) = whole {
-            failed(id, in_pack(e));
+            failed(slot(root), in_pack(e));
             w.give(data);
             return;
         }
-        let state = visit(BlobVisit { id, data: &data, base: None });
+        let state = visit(BlobVisit { slot: slot(root), data: &data, base: None });
         let mut held = data.len();
         let mut stack = vec![Frame { data, state, next: tree.first_child[root as usize] }];
         while let Some(top) = stack.last_mut() {
@@ -196,7 +210,6 @@ impl BlobForest<'_> {
                 continue;
             }
             top.next = tree.next_sibling[child as usize];
-            let id = pack.index.oid_at_index(child);
             let at = pack.index.pack_offset_at_index(child);
             let mut out = w.take();
             let rebuilt = pack
@@ -212,12 +225,12 @@ impl BlobForest<'_> {
                     _ => apply_delta_into(&top.data, &w.delta, &mut out, Some(&mut w.copies)),
                 });
             if let Err(e) = rebuilt {
-                failed(id, in_pack(e));
+                failed(slot(child), in_pack(e));
                 w.give(out);
                 continue;
             }
-            let state =
-                visit(BlobVisit { id, data: &out, base: Some((&top.data, &top.state, &w.copies)) });
+            let base = Some((&top.data[..], &top.state, &w.copies[..]));
+            let state = visit(BlobVisit { slot: slot(child), data: &out, base });
             let first = tree.first_child[child as usize];
             if first == NONE || held + out.len() > WALK_BUDGET {
                 w.give(out);

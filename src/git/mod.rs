@@ -290,6 +290,9 @@ pub(crate) struct Tips {
     pub(crate) errors: Vec<GitError>,
 }
 
+/// Tags of tags followed from one ref before giving up on it (git itself stops far sooner).
+const MAX_TAG_DEPTH: usize = 64;
+
 /// What every ref points at (branches, tags peeled, remotes, the stash and its reflog, a
 /// detached HEAD), or just the given refs, which must name commits.
 ///
@@ -315,33 +318,35 @@ pub(crate) fn tips(objects: &mut Objects<'_>, only: &[String]) -> Result<Tips, G
             }
         };
         let name = r.name().as_bstr().to_string();
-        // An annotated tag's message (and a tag of a tag's), read before peeling.
-        let mut target = r.target().try_id().map(|id| id.to_owned());
-        while let Some(id) = target.take() {
-            if repo.find_header(id).is_ok_and(|h| h.kind() == gix::objs::Kind::Tag) {
-                match objects.read_as(&id, gix::objs::Kind::Tag) {
-                    Ok(data) => {
-                        target = tag_target(&data);
-                        tips.messages.push((name.clone(), message_of(&data).into()));
-                    }
-                    Err(e) => tips.errors.push(err(format!("tag {name}"), e)),
+        let mut id = match r.target().try_id() {
+            Some(id) => id.to_owned(),
+            None => match r.peel_to_id() {
+                Ok(id) => id.detach(),
+                Err(e) => {
+                    tips.errors.push(err(format!("reference {name}"), e));
+                    continue;
                 }
-            }
-        }
-        let id = match r.peel_to_id() {
-            Ok(id) => id.detach(),
-            Err(e) => {
-                tips.errors.push(err(format!("reference {name}"), e));
-                continue;
-            }
+            },
         };
-        match repo.find_header(id) {
-            Ok(h) if h.kind() == gix::objs::Kind::Commit && name.starts_with("refs/notes/") => {
-                tips.notes.push(id);
+        // Peeled by leakhound's own reader (gix would map a second copy of every pack index
+        // and read the packs through it), keeping each annotated tag's message on the way (a
+        // tag of a tag too).
+        let mut kind = objects.kind(&id);
+        for _ in 0..MAX_TAG_DEPTH {
+            if !matches!(kind, Ok(gix::objs::Kind::Tag)) {
+                break;
             }
-            Ok(h) if h.kind() == gix::objs::Kind::Commit => tips.commits.push(id),
-            Ok(h) if matches!(h.kind(), gix::objs::Kind::Blob | gix::objs::Kind::Tree) => {
-                tips.objects.push((name, id, h.kind()));
+            kind = objects.read_as(&id, gix::objs::Kind::Tag).and_then(|data| {
+                tips.messages.push((name.clone(), message_of(&data).into()));
+                id = tag_target(&data).ok_or_else(|| format!("tag {id}: no object line"))?;
+                objects.kind(&id)
+            });
+        }
+        match kind {
+            Ok(gix::objs::Kind::Commit) if name.starts_with("refs/notes/") => tips.notes.push(id),
+            Ok(gix::objs::Kind::Commit) => tips.commits.push(id),
+            Ok(kind @ (gix::objs::Kind::Blob | gix::objs::Kind::Tree)) => {
+                tips.objects.push((name, id, kind));
             }
             Ok(_) => {}
             Err(e) => tips.errors.push(err(format!("reference {name}: object {id}"), e)),

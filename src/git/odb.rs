@@ -21,6 +21,7 @@ use gix::odb::pack::data::entry::Header;
 use gix::ObjectId;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::RecvTimeoutError;
 use std::sync::Arc;
 
 /// Longest delta chain followed before calling the pack corrupt (git's own limit is 10,000 as
@@ -59,6 +60,10 @@ impl std::fmt::Display for ReadError {
 /// a 1 KB file as a delta of a 70 MB one must not hide it behind the 64 MB limit.
 const MAX_BASE: u64 = 256 << 20;
 
+/// How often [`Packs::while_releasing`] releases the packs' pages: a release costs a system
+/// call and the minor faults of mapping again what is read again, well under a millisecond.
+const RELEASE_INTERVAL: std::time::Duration = std::time::Duration::from_millis(25);
+
 /// Cross-pack delta bases followed on one read (see [`Objects::decode`]).
 const MAX_PACK_HOPS: usize = 8;
 
@@ -83,6 +88,36 @@ pub(crate) struct Packs {
 }
 
 impl Packs {
+    /// Lets the kernel take back the pages of the pack files this process has read. They stay
+    /// in the page cache (a later read maps them again for the cost of a minor fault) but stop
+    /// counting against this process: the history sweep reads every pack whole, and without
+    /// this its resident size would grow by the size of its packs.
+    pub(crate) fn release_pages(&self) {
+        for pack in &self.packs {
+            if let Some(mapped) = pack.data.entry_slice(0..pack.data.data_len() as u64) {
+                release_pages(mapped);
+            }
+        }
+    }
+
+    /// Runs `work`, releasing the pages of the packs ([`Packs::release_pages`]) every
+    /// [`RELEASE_INTERVAL`] meanwhile: the pages `work` reads in one interval are all that stay
+    /// counted against the process, however it reads them (in order, as the pack pass does, or
+    /// all over the packs, as the walk does).
+    pub(crate) fn while_releasing<T>(&self, work: impl FnOnce() -> T) -> T {
+        let (done, wait) = std::sync::mpsc::channel::<()>();
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                while let Err(RecvTimeoutError::Timeout) = wait.recv_timeout(RELEASE_INTERVAL) {
+                    self.release_pages();
+                }
+            });
+            let out = work();
+            drop(done);
+            out
+        })
+    }
+
     /// Maps the `.idx`/`.pack` pairs of `repo`'s object directory and its alternates.
     pub(crate) fn open(repo: &gix::Repository) -> Packs {
         let hash = repo.object_hash();
@@ -105,6 +140,12 @@ impl Packs {
         // Biggest first: most lookups end in the first pack tried.
         packs.sort_by_key(|p| std::cmp::Reverse(p.index.num_objects()));
         Packs { packs }
+    }
+
+    /// Where `id` lies in the packs, as a sort key: pack, then offset; objects outside the packs
+    /// come last.
+    pub(crate) fn order_of(&self, id: &oid) -> (usize, u64) {
+        self.locate(id).unwrap_or((usize::MAX, 0))
     }
 
     fn locate(&self, id: &oid) -> Option<(usize, u64)> {
@@ -219,6 +260,35 @@ impl<'r> Objects<'r> {
             ReadError::TooLarge(size) => format!("object {id}: {size} bytes is too large"),
             ReadError::Failed(message) => message,
         })
+    }
+
+    /// The kind of object `id`, from entry headers alone: a delta's is its chain's base's.
+    pub(crate) fn kind(&mut self, id: &oid) -> Result<Kind, String> {
+        let Some((mut pi, mut at)) = self.packs.locate(id) else {
+            use gix::objs::FindHeader;
+            return match self.repo.objects.try_header(id) {
+                Ok(Some(h)) => Ok(h.kind),
+                Ok(None) => Err(format!("object {id}: not found")),
+                Err(e) => Err(format!("object {id}: {e:#}")),
+            };
+        };
+        for _ in 0..=MAX_CHAIN {
+            let pack = &self.packs.packs[pi];
+            let entry = pack.data.entry(at).map_err(|e| format!("object {id}: {e:#}"))?;
+            match entry.header {
+                Header::OfsDelta { base_distance } => {
+                    at = entry
+                        .checked_base_pack_offset(base_distance)
+                        .ok_or_else(|| format!("object {id}: delta base out of range"))?;
+                }
+                Header::RefDelta { base_id } => match self.packs.locate(&base_id) {
+                    Some(base) => (pi, at) = base,
+                    None => return self.kind(&base_id),
+                },
+                header => return Ok(header.as_kind().expect("a non-delta entry has a kind")),
+            }
+        }
+        Err(format!("object {id}: delta chain longer than {MAX_CHAIN}"))
     }
 
     /// Reads object `id`, at most `limit` bytes, as the base of a delta chain already `depth`
@@ -359,6 +429,28 @@ impl<'r> Objects<'r> {
         out: &mut Vec<u8>,
     ) -> Result<(), String> {
         inflate(&self.packs.packs[pi], entry, &mut self.inflate, out)
+    }
+}
+
+/// Drops this process's mappings of the pages of `mapped`, a read-only mapping of a file.
+#[allow(unsafe_code)]
+fn release_pages(mapped: &[u8]) {
+    // Only whole pages inside the mapping: its start is page-aligned (mmap returns it so).
+    let page = 4096;
+    let start = mapped.as_ptr() as usize;
+    let begin = start.next_multiple_of(page);
+    let end = (start + mapped.len()) / page * page;
+    if end <= begin {
+        return;
+    }
+    // SAFETY: the range lies within `mapped`, a shared read-only mapping of a pack file that
+    // nothing writes through. MADV_DONTNEED only unmaps the pages: the next read of one maps the
+    // file's page again, with the same bytes, so no reference into the mapping is invalidated.
+    // Packs are never rewritten in place (git writes new ones and deletes old ones, whose
+    // mapping keeps the file alive). A failure only means the pages stay mapped.
+    #[cfg(unix)]
+    unsafe {
+        libc::madvise(begin as *mut libc::c_void, end - begin, libc::MADV_DONTNEED);
     }
 }
 

@@ -11,11 +11,13 @@
 //! the newline before it is a line of the base between the same newlines ([`changed_lines`]).
 
 use super::delta::CopyRun;
-use super::forest::{BlobForest, BlobVisit, ForestWalker};
+use super::forest::{BlobForest, BlobVisit, ForestWalker, Slot};
+use super::odb::Packs;
 use crate::engine::{CompiledRules, KeywordHit, Scratch};
 use crate::source::{Policy, Skip};
-use gix::ObjectId;
+use gix::hash::oid;
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What the pack pass found out about a blob.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,8 +32,62 @@ pub(crate) enum PackState {
     Failed,
 }
 
-/// The pack pass's verdict on every blob it rebuilt.
-pub(crate) type PackStates = gix::hashtable::HashMap<ObjectId, PackState>;
+/// The pack pass's verdict on every blob it rebuilt, one word per entry of each pack's index
+/// (a map by object id cost five times as much on a long history, and twice that while it
+/// was being built).
+#[derive(Default)]
+pub(crate) struct PackStates {
+    by_pack: Vec<Box<[AtomicU64]>>,
+}
+
+/// [`PackStates`]' words: 0 for an entry the pass did not visit; the low two bits tell the
+/// rest apart.
+const CLEAN: u64 = 1;
+const OTHER: u64 = 2;
+
+impl PackStates {
+    fn for_packs(packs: &Packs) -> PackStates {
+        let by_pack = packs
+            .packs
+            .iter()
+            .map(|p| (0..p.index.num_objects()).map(|_| AtomicU64::new(0)).collect())
+            .collect();
+        PackStates { by_pack }
+    }
+
+    fn set(&self, slot: Slot, state: PackState) {
+        let word = match state {
+            PackState::Clean(size) => size.min(u64::MAX >> 2) << 2 | CLEAN,
+            PackState::Matched => OTHER,
+            PackState::Binary => 1 << 2 | OTHER,
+            PackState::Failed => 2 << 2 | OTHER,
+        };
+        self.by_pack[slot.pack as usize][slot.entry as usize].store(word, Ordering::Relaxed);
+    }
+
+    /// The verdict on blob `id`, if the pass rebuilt it. A blob stored in several packs has
+    /// the same bytes in each: any copy's verdict holds, but one that could not be rebuilt
+    /// (`Failed`) only if no other copy was.
+    pub(crate) fn get(&self, packs: &Packs, id: &oid) -> Option<PackState> {
+        let mut failed = None;
+        for (pack, words) in packs.packs.iter().zip(&self.by_pack) {
+            let Some(entry) = pack.index.lookup(id) else { continue };
+            let word = words[entry as usize].load(Ordering::Relaxed);
+            let state = match (word & 3, word >> 2) {
+                (0, _) => continue,
+                (CLEAN, size) => PackState::Clean(size),
+                (_, 0) => PackState::Matched,
+                (_, 1) => PackState::Binary,
+                _ => PackState::Failed,
+            };
+            if state != PackState::Failed {
+                return Some(state);
+            }
+            failed = Some(state);
+        }
+        failed
+    }
+}
 
 /// What a delta inherits from its base if it copies the lines unchanged: the whole-match spans
 /// of the rules that match within a line ([`CompiledRules::line_spans`]), and the keyword hits
@@ -44,7 +100,6 @@ struct PassWorker {
     walker: ForestWalker,
     scratch: Scratch,
     regions: Vec<(usize, usize)>,
-    states: Vec<(ObjectId, PackState)>,
 }
 
 /// Scans every blob of `forest`'s delta trees on the current rayon pool, each tree on one
@@ -55,46 +110,29 @@ pub(crate) fn pack_pass(
     policy: &Policy,
     scanned: &(dyn Fn(u64) + Sync),
 ) -> PackStates {
-    let parts: Vec<Vec<(ObjectId, PackState)>> = (0..forest.trees())
-        .into_par_iter()
-        .fold(
-            || PassWorker {
-                walker: ForestWalker::default(),
-                scratch: compiled.scratch(),
-                regions: Vec::new(),
-                states: Vec::new(),
-            },
-            |mut w, tree| {
-                let PassWorker { walker, scratch, regions, states } = &mut w;
-                let mut failed = Vec::new();
-                forest.walk(
-                    tree,
-                    walker,
-                    policy.max_read.min(policy.max_size),
-                    |blob| {
-                        scanned(blob.data.len() as u64);
-                        let (state, carried) =
-                            scan_delta(compiled, policy, scratch, regions, &blob);
-                        states.push((blob.id.to_owned(), state));
-                        carried
-                    },
-                    |id, _| failed.push((id.to_owned(), PackState::Failed)),
-                );
-                states.append(&mut failed);
-                w
-            },
-        )
-        .map(|w| w.states)
-        .collect();
-    let mut states = PackStates::default();
-    for (id, state) in parts.into_iter().flatten() {
-        // A blob stored in two packs: whichever copy calls for a full scan decides, as the
-        // full scan may read the other copy.
-        let decided = matches!(states.get(&id), Some(PackState::Matched | PackState::Failed));
-        if !decided {
-            states.insert(id, state);
-        }
-    }
+    let states = PackStates::for_packs(forest.packs());
+    (0..forest.trees()).into_par_iter().for_each_init(
+        || PassWorker {
+            walker: ForestWalker::default(),
+            scratch: compiled.scratch(),
+            regions: Vec::new(),
+        },
+        |w, tree| {
+            let PassWorker { walker, scratch, regions } = w;
+            forest.walk(
+                tree,
+                walker,
+                policy.max_read.min(policy.max_size),
+                |blob| {
+                    scanned(blob.data.len() as u64);
+                    let (state, carried) = scan_delta(compiled, policy, scratch, regions, &blob);
+                    states.set(blob.slot, state);
+                    carried
+                },
+                |slot, _| states.set(slot, PackState::Failed),
+            );
+        },
+    );
     states
 }
 

@@ -3,7 +3,7 @@
 //! commit and path that first carried it. This module reads trees, commits and the index, never
 //! blob contents.
 
-use super::odb::{Data, Objects};
+use super::odb::{Data, Objects, Packs};
 use super::{err, tips, CommitInfo, GitError};
 use gix::bstr::{BString, ByteSlice};
 use gix::hashtable::{HashMap, HashSet};
@@ -403,7 +403,8 @@ fn same_path(path: &[u8], dir: &[u8], name: &[u8]) -> bool {
 /// Every unique blob reachable from `branches` (every ref when empty), attributed to the
 /// oldest commit and path that carried it (see [`history_walk`]), or to the ref that alone
 /// carries it, with the other paths the walk saw it at. `walked(n, total)` is called as the
-/// walk enters the `n`th of `total` commits' trees (for progress).
+/// walk enters the `n`th of `total` commits' trees (for progress). `blobs_hint` is about how
+/// many blobs there are (those of the packs), for sizing its tables.
 ///
 /// Two threads: this one reads and walks the trees, another lists the files of each tree it
 /// enters (a lookup per file, the larger half of the work on a long history), in batches.
@@ -414,6 +415,7 @@ fn same_path(path: &[u8], dir: &[u8], name: &[u8]) -> bool {
 pub(crate) fn history(
     objects: &mut Objects<'_>,
     branches: &[String],
+    blobs_hint: usize,
     mut walked: impl FnMut(usize, usize),
 ) -> Result<GitPlan, GitError> {
     const BATCH: usize = 256;
@@ -425,7 +427,7 @@ pub(crate) fn history(
     let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Walked>>(4);
     let (listing, walk) = std::thread::scope(|s| {
         let lister = s.spawn(move || {
-            let mut listing = Listing::new(hash);
+            let mut listing = Listing::new(hash, blobs_hint);
             for batch in receive {
                 batch.into_iter().for_each(|w| listing.take(w));
             }
@@ -433,8 +435,8 @@ pub(crate) fn history(
         });
         let (mut batch, mut total, mut n) = (Vec::with_capacity(BATCH), 0, 0);
         let walk = history_walk(objects, branches, &mut errors, &mut aliases, |w| {
-            match w {
-                Walked::Listed(t) => total = t,
+            match &w {
+                Walked::Listed(t) => total = *t,
                 Walked::Commit(..) => {
                     n += 1;
                     walked(n, total);
@@ -475,10 +477,14 @@ struct Listing {
 }
 
 impl Listing {
-    fn new(hash: gix::hash::Kind) -> Listing {
+    /// A listing for about `blobs` blobs: sized once, its tables are not copied as they grow
+    /// (twice the memory for a moment, at the largest).
+    fn new(hash: gix::hash::Kind, blobs: usize) -> Listing {
+        let mut plan = GitPlan::default();
+        plan.blobs.reserve_exact(blobs);
         Listing {
-            plan: GitPlan::default(),
-            index: HashMap::default(),
+            plan,
+            index: HashMap::with_capacity_and_hasher(blobs, Default::default()),
             submodules: PathSet::default(),
             hash,
         }
@@ -486,7 +492,10 @@ impl Listing {
 
     fn take(&mut self, walked: Walked) {
         match walked {
-            Walked::Listed(_) => {}
+            Walked::Listed(commits) => {
+                self.plan.commits.reserve_exact(commits);
+                self.plan.trees.reserve_exact(commits);
+            }
             Walked::Commit(info, tree) => {
                 self.plan.commits.push(info);
                 self.plan.trees.push(tree);
@@ -1289,35 +1298,11 @@ fn deleted_from_head(
 /// rename limit is far higher, but a commit deleting more files than this is no normal commit).
 const MAX_RENAME_SOURCES: usize = 64;
 
-/// Sorts `plan.blobs` into pack order (ascending pack offset, then loose objects). A delta's
-/// base precedes it in a pack, so reading in this order lets each reader's object cache
-/// serve most chains instead of inflating each base again.
-///
-/// # Errors
-/// The object database cannot be listed.
-pub(crate) fn sort_by_pack_order(
-    repo: &gix::Repository,
-    plan: &mut GitPlan,
-) -> Result<(), GitError> {
-    use gix::odb::store::iter::Ordering;
-    let wanted: HashMap<ObjectId, usize> =
-        plan.blobs.iter().enumerate().map(|(i, b)| (b.id, i)).collect();
-    let mut rank: Vec<usize> = vec![usize::MAX; plan.blobs.len()];
-    let objects = repo.objects.iter().map_err(|e| err("object database", e))?;
-    let mut next = 0;
-    for id in objects.with_ordering(Ordering::PackAscendingOffsetThenLooseLexicographical) {
-        let id = id.map_err(|e| err("object database", e))?;
-        if let Some(&i) = wanted.get(&id) {
-            if rank[i] == usize::MAX {
-                rank[i] = next;
-                next += 1;
-            }
-        }
-    }
-    let mut order: Vec<usize> = (0..plan.blobs.len()).collect();
-    order.sort_by_key(|&i| rank[i]);
-    let mut blobs: Vec<Option<BlobItem>> =
-        std::mem::take(&mut plan.blobs).into_iter().map(Some).collect();
-    plan.blobs = order.into_iter().filter_map(|i| blobs[i].take()).collect();
-    Ok(())
+/// Sorts `plan.blobs` into pack order (pack by pack, ascending offset, then loose objects). A
+/// delta's base precedes it in a pack, so reading in this order lets each reader's object cache
+/// serve most chains instead of inflating each base again. Each blob is looked up in the packs'
+/// indexes, which the walk has read already (listing the object database would read another
+/// copy of every index).
+pub(crate) fn sort_by_pack_order(packs: &Packs, plan: &mut GitPlan) {
+    plan.blobs.sort_by_cached_key(|b| packs.order_of(&b.id));
 }
