@@ -64,7 +64,7 @@ for ((i = 0; i < runs; i++)); do
   done
 done
 read -r blobs bytes < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["stats"]; print(s["files_scanned"]+s["skipped_binary"], s["bytes_scanned"])' "$work/lh.json")
-pack=$(du -sh "$(git -C "$repo" rev-parse --git-dir)/objects/pack" | cut -f1)
+pack=$(du -sh "$(git -C "$repo" rev-parse --absolute-git-dir)/objects/pack" | cut -f1)
 echo "repo: $repo ($(git -C "$repo" rev-list --all | wc -l) commits, $blobs unique blobs, $((bytes / 1048576)) MiB of text blob content, $pack packed); ${expected:+all $expected planted tokens found; }$runs runs, $(nproc) cores"
 python3 - "$work/samples" "$bytes" "$blobs" <<'PY'
 import sys, statistics, collections
