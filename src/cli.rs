@@ -2,17 +2,23 @@
 //! the file system or knows about rules or engines; `app::plan` turns these into typed options.
 
 use crate::report::Format;
+use crate::rules::{Confidence, Severity};
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// leakhound: find credentials in files, directories and git history.
 #[derive(Debug, Parser)]
-#[command(name = "leakhound", version, about, long_about = None)]
+#[command(name = "leakhound", version = VERSION, about, long_about = None)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// The version `--version` prints: the package version and the commit it was built from
+/// (`build.rs` asks git; `unknown` outside a clone).
+pub const VERSION: &str =
+    concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("LEAKHOUND_COMMIT"), ")");
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
@@ -31,6 +37,14 @@ pub enum Command {
     /// Work with baseline files.
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Print a shell completion script (`source <(leakhound completions bash)`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `leakhound man > leakhound.1`, or `leakhound man | man -l -`.
+    Man,
 }
 
 /// `rules` subcommands.
@@ -149,9 +163,24 @@ pub struct CommonArgs {
     /// Worker threads (default: all cores; at most 256).
     #[arg(short = 'j', long = "threads", value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
+    /// Only these rules: a rule id or a glob over ids (`aws.*`); repeatable.
+    #[arg(long = "rule", value_name = "PATTERN")]
+    pub rules: Vec<String>,
+    /// Never these rules: a rule id or a glob over ids; repeatable.
+    #[arg(long = "skip-rule", value_name = "PATTERN")]
+    pub skip_rules: Vec<String>,
+    /// Only rules of at least this severity.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_severity: Option<Severity>,
+    /// Only rules of at least this confidence (`low` includes generic patterns).
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_confidence: Option<Confidence>,
     /// When to use colors in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Never use colors (`--color never`).
+    #[arg(long, conflicts_with = "color")]
+    pub no_color: bool,
     /// Do not print the summary line (and progress) on standard error.
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -230,6 +259,28 @@ pub struct GitArgs {
     pub common: CommonArgs,
 }
 
+/// For a command line written for gitleaks (`gitleaks detect --source . --report-format sarif`),
+/// the leakhound command that does the same: people switch with their CI scripts in hand.
+/// `None` when the first argument is not a gitleaks command.
+pub fn gitleaks_hint(command: &str) -> Option<String> {
+    let equivalent = match command {
+        "detect" => {
+            "`leakhound git [REPO]` sweeps the history (`detect --no-git`: `leakhound scan \
+             [DIR]`; `--log-opts A..B`: `leakhound git --range A..B`)"
+        }
+        "protect" => "`leakhound staged` scans what the next commit records (`protect --staged`)",
+        "dir" | "directory" | "files" => "`leakhound scan [PATH]`",
+        "stdin" => "`leakhound scan -`",
+        _ => return None,
+    };
+    Some(format!(
+        "`{command}` is a gitleaks command; in leakhound: {equivalent}. Flags: `--report-format F \
+         --report-path P` are `-f F -o P`, `--source DIR` is the positional path, \
+         `--baseline-path` is `--baseline`, `--config` is `-c`, and secrets are redacted unless \
+         `--show-secrets`; a .gitleaks.toml and .gitleaksignore are read as they are."
+    ))
+}
+
 /// The most worker threads `-j` accepts: each holds buffers and caches, so a huge count only
 /// costs memory (`-j 50000` once used 15 GB).
 pub const MAX_THREADS: usize = 256;
@@ -289,6 +340,13 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn gitleaks_commands_get_a_hint() {
+        assert!(gitleaks_hint("detect").is_some_and(|h| h.contains("leakhound git")));
+        assert!(gitleaks_hint("protect").is_some_and(|h| h.contains("leakhound staged")));
+        assert!(gitleaks_hint("scna").is_none());
     }
 
     #[test]

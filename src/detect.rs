@@ -202,6 +202,7 @@ impl Detector {
                 checksum_valid: m.checksum_valid,
                 show_secret: options.show_secrets,
                 key: self.key.as_deref(),
+                line: (&bytes[line_start..line_end], m.secret.0 - line_start),
             });
             finding.suppressed = verdict.or_else(|| self.suppressor.check_finding(&finding));
             if finding.suppressed.is_some() {

@@ -51,6 +51,9 @@ pub struct Finding {
     /// Git scans: every other place the same secret occurs (other blob versions, paths,
     /// lines, commits; with `--all-occurrences`, every commit and path carrying its blob).
     pub occurrences: Vec<Occurrence>,
+    /// The secret's line as the terminal shows it ([`masked_line`]): what it was assigned to,
+    /// with the secret masked. Not in the machine-readable reports.
+    pub context: String,
 }
 
 /// The serialized form of a [`Finding`] (JSON, JSON Lines): the provenance flattened into
@@ -226,6 +229,8 @@ pub struct FindingParts<'a> {
     pub show_secret: bool,
     /// HMAC key for fingerprints, if the user configured one.
     pub key: Option<&'a [u8]>,
+    /// The line the secret starts on, and where on it the secret starts.
+    pub line: (&'a [u8], usize),
 }
 
 impl Finding {
@@ -233,6 +238,15 @@ impl Finding {
     pub fn new(p: FindingParts<'_>) -> Finding {
         let confidence = if p.checksum_valid { Confidence::High } else { p.rule.confidence };
         let sha256: [u8; 32] = Sha256::digest(p.secret).into();
+        let secret = if p.show_secret {
+            String::from_utf8_lossy(p.secret).into_owned()
+        } else if p.rule.confidence == Confidence::Low {
+            // Generic rules catch passwords: not even a prefix of one is shown.
+            format!("…[{} chars]", p.secret.len())
+        } else {
+            redact(p.secret)
+        };
+        let context = masked_line(p.line.0, p.line.1, p.secret.len(), &secret);
         Finding {
             rule_id: p.names.0.clone(),
             rule_name: p.names.1.clone(),
@@ -243,14 +257,7 @@ impl Finding {
             column: p.start.1,
             end_line: p.end.0,
             end_column: p.end.1,
-            secret: if p.show_secret {
-                String::from_utf8_lossy(p.secret).into_owned()
-            } else if p.rule.confidence == Confidence::Low {
-                // Generic rules catch passwords: not even a prefix of one is shown.
-                format!("…[{} chars]", p.secret.len())
-            } else {
-                redact(p.secret)
-            },
+            secret,
             redacted: !p.show_secret,
             secret_length: p.secret.len(),
             checksum_valid: p.checksum_valid,
@@ -270,6 +277,7 @@ impl Finding {
             secret_sha256: Hex(sha256),
             suppressed: None,
             occurrences: Vec::new(),
+            context,
         }
     }
 
@@ -352,8 +360,22 @@ fn digest(key: Option<&[u8]>, parts: &[&[u8]]) -> Fingerprint {
 /// ```
 /// assert_eq!(leakhound::finding::redact(b"ghp_abcdefghijklmnopqrstuvwxyz0123456789"), "ghp_…[40 chars]");
 /// assert_eq!(leakhound::finding::redact(b"hunter2"), "…[7 chars]");
+/// assert_eq!(
+///     leakhound::finding::redact(b"-----BEGIN RSA PRIVATE KEY-----\nMIIEow..."),
+///     "-----BEGIN RSA PRIVATE KEY-----…[41 chars]"
+/// );
 /// ```
 pub fn redact(secret: &[u8]) -> String {
+    // A PEM block shows its header, which says what kind of key it is and is no secret.
+    if let Some(rest) = secret.strip_prefix(b"-----BEGIN ") {
+        if let Some(end) = memchr::memmem::find(rest, b"-----") {
+            let label = &rest[..end];
+            if label.iter().all(|&b| b.is_ascii_uppercase() || b == b' ') {
+                let label = String::from_utf8_lossy(label);
+                return format!("-----BEGIN {label}-----…[{} chars]", secret.len());
+            }
+        }
+    }
     let shown = match secret.len() {
         0..=7 => 0,
         8..=15 => 2,
@@ -365,6 +387,58 @@ pub fn redact(secret: &[u8]) -> String {
         .collect();
     format!("{prefix}…[{} chars]", secret.len())
 }
+
+/// The line of a secret as the terminal report shows it: `shown` (the secret as reported,
+/// redacted by default) where the secret was, after what led up to it on its line (trimmed,
+/// at most [`CONTEXT_BEFORE`] characters, and any long run of letters and digits there masked
+/// too, since another secret may share the line), and the quote or bracket that closes it.
+/// Nothing after that: the rest of a line may hold anything.
+///
+/// ```
+/// let line = br#"    GITHUB_TOKEN = "ghp_abcdefghijklmnopqrstuvwxyz0123456789" # ci"#;
+/// assert_eq!(
+///     leakhound::finding::masked_line(line, 20, 40, "ghp_…[40 chars]"),
+///     r#"GITHUB_TOKEN = "ghp_…[40 chars]""#
+/// );
+/// assert_eq!(
+///     leakhound::finding::masked_line(b"curl -u ci:Xk9mQ2vL7pR4zW8aB3cD -H 'x: SECRET'", 39, 6, "…"),
+///     "curl -u ci:… -H 'x: …'"
+/// );
+/// ```
+pub fn masked_line(line: &[u8], at: usize, len: usize, shown: &str) -> String {
+    let at = at.min(line.len());
+    let before = String::from_utf8_lossy(&line[..at]);
+    let before = before.trim_start();
+    let kept = before.chars().count().saturating_sub(CONTEXT_BEFORE);
+    let mut out = String::new();
+    if kept > 0 {
+        out.push('…');
+    }
+    let before: String = before.chars().skip(kept).collect();
+    // Runs of token characters long enough to be a credential, with a digit in them.
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        let long = run.chars().count() >= 16 && run.bytes().any(|b| b.is_ascii_digit());
+        out.push_str(if long { "…" } else { run });
+        run.clear();
+    };
+    for c in before.chars() {
+        if c.is_ascii_alphanumeric() || "+/=_-.".contains(c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out.push_str(shown);
+    let after = line.get(at + len..).unwrap_or_default();
+    out.extend(after.iter().take(2).take_while(|b| b"\"'`;,)]}>".contains(b)).map(|&b| b as char));
+    out.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// How much of what precedes a secret on its line [`masked_line`] keeps, in characters.
+pub const CONTEXT_BEFORE: usize = 48;
 
 /// Converts increasing byte offsets of one buffer into 1-based `(line, column)` pairs, counting
 /// newlines only once across calls. Columns count Unicode code points (UTF-8 lead bytes).

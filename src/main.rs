@@ -7,6 +7,13 @@ fn main() -> ExitCode {
     let cli = match leakhound::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
+            let first = std::env::args_os().nth(1);
+            let hint =
+                first.as_ref().and_then(|a| a.to_str()).and_then(leakhound::cli::gitleaks_hint);
+            if let (clap::error::ErrorKind::InvalidSubcommand, Some(hint)) = (e.kind(), hint) {
+                eprintln!("leakhound: error: {hint}");
+                return ExitCode::from(leakhound::app::EXIT_ERROR);
+            }
             let _ = e.print();
             // --help and --version are not errors.
             return if e.use_stderr() {

@@ -46,6 +46,20 @@ pub fn run(command: Command) -> Result<u8> {
         Command::Baseline(BaselineCommand::Convert { path, git, output }) => {
             execute(&Plan::convert(path, git, output))
         }
+        Command::Completions { shell } => {
+            let mut cli = <crate::cli::Cli as clap::CommandFactory>::command();
+            let mut out = io::stdout().lock();
+            clap_complete::generate(shell, &mut cli, "leakhound", &mut out);
+            out.flush()?;
+            Ok(EXIT_CLEAN)
+        }
+        Command::Man => {
+            let cli = <crate::cli::Cli as clap::CommandFactory>::command();
+            let mut out = io::stdout().lock();
+            clap_mangen::Man::new(cli).render(&mut out)?;
+            out.flush()?;
+            Ok(EXIT_CLEAN)
+        }
     }
 }
 
@@ -105,7 +119,8 @@ fn load(
         Some(p) => p.configs.clone(),
         None => config::read(&cfg.files, discover_from, !cfg.discover)?,
     };
-    let (set, mut notes) = config::load_texts(&configs)?;
+    let (mut set, mut notes) = config::load_texts(&configs)?;
+    cfg.selection.apply(&mut set.rules).map_err(anyhow::Error::msg)?;
     notes.extend(pinned.iter().flat_map(|p| p.notes.iter().cloned()));
     let ignore_text = match pinned {
         Some(p) => p.gitleaks_ignore.clone(),
@@ -223,6 +238,7 @@ fn finish(plan: &Plan, stage: Stage<'_>, end: &Ending<'_>) -> Result<u8> {
         diagnostics: &sorted,
         color: out.color,
         srcroot: end.srcroot,
+        elapsed: end.started.elapsed(),
     };
     // A reader that stops early (`leakhound scan | head -1`) closes the pipe: the report is
     // cut short, but the exit status still says what was found.

@@ -5,6 +5,7 @@
 use crate::cli::{ColorChoice, CommonArgs, GitArgs, ScanArgs, StagedArgs};
 use crate::detect;
 use crate::report::Format;
+use crate::rules::Selection;
 use crate::source::{self, Policy};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -92,6 +93,8 @@ pub(crate) struct ConfigPlan {
     pub(crate) baseline_ignore_path: bool,
     /// Honour inline markers.
     pub(crate) inline: bool,
+    /// `--rule`, `--skip-rule`, `--min-severity`, `--min-confidence`.
+    pub(crate) selection: Selection,
 }
 
 /// What a run produces.
@@ -193,6 +196,7 @@ impl Plan {
                 baseline: None,
                 baseline_ignore_path: false,
                 inline: true,
+                selection: Selection::default(),
             },
             detect: detect::Options { show_secrets: false, keep_suppressed: true },
             policy,
@@ -215,6 +219,7 @@ impl Plan {
     fn new(mode: Mode, common: CommonArgs, mmap_threshold: Option<u64>) -> Plan {
         let to_terminal = common.output.is_none() && std::io::stdout().is_terminal();
         let color = common.format == Format::Human
+            && !common.no_color
             && match common.color {
                 ColorChoice::Always => true,
                 ColorChoice::Never => false,
@@ -230,6 +235,12 @@ impl Plan {
                 baseline: common.baseline,
                 baseline_ignore_path: common.baseline_ignore_path,
                 inline: !common.no_inline_allow,
+                selection: Selection {
+                    only: common.rules,
+                    skip: common.skip_rules,
+                    min_severity: common.min_severity,
+                    min_confidence: common.min_confidence,
+                },
             },
             detect: detect::Options {
                 show_secrets: common.show_secrets,

@@ -1,7 +1,9 @@
-//! Human-readable report: one block per finding.
+//! Human-readable report: one block per finding (what, where, the line with the secret masked,
+//! how to fix it), then once what to do next.
 
-use super::Report;
+use super::{rule_index, Report};
 use crate::diag::escape as clean;
+use crate::rules::Severity;
 use std::io::{self, Write};
 
 struct Paint {
@@ -16,18 +18,32 @@ impl Paint {
             text.to_string()
         }
     }
+
+    /// A severity's color: the eye finds the critical ones first.
+    fn severity(&self, s: Severity, text: &str) -> String {
+        let code = match s {
+            Severity::Critical => "1;97;41",
+            Severity::High => "1;31",
+            Severity::Medium => "1;33",
+            Severity::Low => "1;36",
+        };
+        self.wrap(code, text)
+    }
 }
 
 pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let p = Paint { on: report.color };
+    let rules = rule_index(report.rules);
     for f in report.findings {
         writeln!(
             out,
-            "{}  {}  [{}, {} confidence]",
-            p.wrap("1;31", &f.rule_id),
+            "{}  {}  {}",
+            p.severity(f.severity, &f.rule_id),
             f.rule_name,
-            f.severity,
-            f.confidence.as_str()
+            p.severity(
+                f.severity,
+                &format!("[{}, {} confidence]", f.severity, f.confidence.as_str())
+            ),
         )?;
         let commit = f.provenance.commit();
         let location = match (commit, f.provenance.tag()) {
@@ -68,13 +84,59 @@ pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
         if f.occurrences.len() > SHOWN {
             writeln!(out, "  also in:     ... {} more", f.occurrences.len() - SHOWN)?;
         }
+        if !f.context.is_empty() {
+            writeln!(out, "  line:        {}", clean(&f.context))?;
+        }
         let checksum = if f.checksum_valid { "  (checksum valid)" } else { "" };
-        writeln!(out, "  secret:      {}{checksum}", p.wrap("33", &clean(&f.secret)))?;
+        let shown = match (f.redacted, f.confidence) {
+            // A generic match shows no part of its value: say at least what kind of thing it is.
+            (true, crate::rules::Confidence::Low) => format!(
+                "{} ({}, {} characters; generic matches show none of it)",
+                f.secret,
+                f.rule_name.trim_start_matches("Hard-coded ").to_lowercase(),
+                f.secret_length
+            ),
+            _ => f.secret.clone(),
+        };
+        writeln!(out, "  secret:      {}{checksum}", p.wrap("33", &clean(&shown)))?;
+        if let Some(rule) = rules.get(&*f.rule_id) {
+            writeln!(out, "  fix:         {}", rule.remediation)?;
+        }
         writeln!(out, "  fingerprint: {}", f.fingerprint)?;
         if let Some(s) = &f.suppressed {
             writeln!(out, "  suppressed:  {} ({})", s.kind.as_str(), clean(&s.justification))?;
         }
         writeln!(out)?;
     }
+    if report.findings.iter().any(|f| f.suppressed.is_none()) {
+        write_next_steps(report, &p, out)?;
+    }
     Ok(())
+}
+
+/// What to do about the findings, once, after them.
+fn write_next_steps(report: &Report<'_>, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    let example =
+        report.findings.iter().find(|f| f.suppressed.is_none()).map_or("RULE", |f| &f.rule_id);
+    writeln!(out, "{}", p.wrap("1", "What to do next:"))?;
+    writeln!(
+        out,
+        "  1. Rotate or revoke each secret first (its `fix` line): deleting it from the code \
+         does not remove it from git history, clones or CI logs."
+    )?;
+    writeln!(
+        out,
+        "  2. Not a secret? Add `leakhound:allow {example}` in a comment on its line, or an \
+         allowlist entry in leakhound.toml."
+    )?;
+    writeln!(
+        out,
+        "  3. To accept what is there today and report only new secrets: \
+         `--write-baseline leakhound-baseline.toml` once, then `--baseline leakhound-baseline.toml`."
+    )?;
+    writeln!(
+        out,
+        "  4. Blocked in a pre-commit hook and it cannot wait: `SKIP=leakhound git commit ...` \
+         (then do 1)."
+    )
 }

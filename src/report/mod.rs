@@ -1,8 +1,15 @@
-//! Serializes sorted findings plus run metadata: human, JSON, JSON Lines and SARIF. This is the
-//! only module that writes reports; it never filters, dedupes or decides exit codes.
+//! Serializes sorted findings plus run metadata: human, JSON, JSON Lines, SARIF, and the
+//! formats other CI systems read (GitHub workflow commands, Markdown, JUnit XML, CSV, GitLab's
+//! Secret Detection report). This is the only module that writes reports; it never filters,
+//! dedupes or decides exit codes.
 
+mod csv;
+mod github;
+mod gitlab;
 mod human;
 mod json;
+mod junit;
+mod markdown;
 mod sarif;
 mod summary;
 
@@ -26,6 +33,16 @@ pub enum Format {
     Jsonl,
     /// SARIF 2.1.0 for GitHub code scanning.
     Sarif,
+    /// GitHub Actions workflow commands: annotations on the pull request.
+    Github,
+    /// A Markdown table, for `$GITHUB_STEP_SUMMARY` or a merge-request comment.
+    Markdown,
+    /// JUnit XML test report (GitLab, Jenkins, Azure Pipelines): a failing test per finding.
+    Junit,
+    /// CSV, one row per finding.
+    Csv,
+    /// GitLab Secret Detection report (`artifacts:reports:secret_detection`).
+    Gitlab,
 }
 
 /// Everything a report needs.
@@ -43,6 +60,13 @@ pub(crate) struct Report<'a> {
     /// The directory relative paths are relative to (the repository's work tree); the current
     /// directory when `None`. SARIF's `%SRCROOT%`.
     pub(crate) srcroot: Option<&'a std::path::Path>,
+    /// How long the run took (GitLab's report gives its start and end).
+    pub(crate) elapsed: std::time::Duration,
+}
+
+/// Rules by id, for the formats that show a finding's fix next to it.
+fn rule_index(rules: &[Rule]) -> std::collections::HashMap<&str, &Rule> {
+    rules.iter().map(|r| (r.id.as_str(), r)).collect()
 }
 
 /// Sorts findings by path, line, column and rule: the same output whatever the thread count.
@@ -60,6 +84,11 @@ pub(crate) fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) ->
         Format::Json => json::write(report, out),
         Format::Jsonl => json::write_lines(report, out),
         Format::Sarif => sarif::write(report, out),
+        Format::Github => github::write(report, out),
+        Format::Markdown => markdown::write(report, out),
+        Format::Junit => junit::write(report, out),
+        Format::Csv => csv::write(report, out),
+        Format::Gitlab => gitlab::write(report, out),
     }
 }
 

@@ -5,18 +5,32 @@
 //! into an automaton and never scans bytes.
 
 mod load;
+mod select;
 mod syntax;
 
 pub use load::{
     builtin_files, check_regex, check_unique_ids, load_builtin, load_file, load_str, RuleSet,
 };
+pub use select::Selection;
 pub use syntax::{AllowlistSyntax, ExcludeSyntax, OverrideSyntax, RuleSyntax};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// How bad a leak of this credential is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)] // `--min-severity`
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Limited impact (publishable or narrowly scoped values).
@@ -59,8 +73,19 @@ impl fmt::Display for Severity {
 
 /// How sure a rule is that a match is a real credential.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)] // `--min-confidence`
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
     /// Generic patterns: many matches are not secrets.

@@ -31,9 +31,24 @@ fn human_report_is_exact_and_redacted() {
         "src/app.py",
         GITHUB_TOKEN.as_bytes(),
     );
+    let rules = leakhound::rules::load_builtin().unwrap().rules;
+    let fix = &rules.iter().find(|r| r.id == "github.pat-classic").unwrap().remediation;
     let expected = format!(
         "github.pat-classic  GitHub Personal Access Token (classic)  [critical, high confidence]\n  \
-         src/app.py:3:10\n  secret:      ghp_…[40 chars]  (checksum valid)\n  fingerprint: {fp}\n\n"
+         src/app.py:3:10\n  \
+         line:        TOKEN = \"ghp_…[40 chars]\"\n  \
+         secret:      ghp_…[40 chars]  (checksum valid)\n  \
+         fix:         {fix}\n  \
+         fingerprint: {fp}\n\n\
+         What to do next:\n  \
+         1. Rotate or revoke each secret first (its `fix` line): deleting it from the code does \
+         not remove it from git history, clones or CI logs.\n  \
+         2. Not a secret? Add `leakhound:allow github.pat-classic` in a comment on its line, or \
+         an allowlist entry in leakhound.toml.\n  \
+         3. To accept what is there today and report only new secrets: `--write-baseline \
+         leakhound-baseline.toml` once, then `--baseline leakhound-baseline.toml`.\n  \
+         4. Blocked in a pre-commit hook and it cannot wait: `SKIP=leakhound git commit ...` \
+         (then do 1).\n"
     );
     assert_eq!(r.stdout(), expected);
     assert!(!r.stdout().contains(GITHUB_TOKEN));
@@ -45,14 +60,16 @@ fn colors_only_when_asked_or_on_a_terminal() {
     let t = TempTree::new();
     t.write("a.env", format!("T={GITHUB_TOKEN}\n"));
     assert!(!t.run(&["scan", "-q"]).stdout().contains('\x1b'), "a pipe gets no colors");
-    assert!(t.run(&["scan", "-q", "--color", "always"]).stdout().contains("\x1b[1;31m"));
+    // Critical findings stand out (white on red); `--no-color` and `--color never` turn it off.
+    assert!(t.run(&["scan", "-q", "--color", "always"]).stdout().contains("\x1b[1;97;41m"));
+    assert!(!t.run(&["scan", "-q", "--no-color"]).stdout().contains('\x1b'));
 }
 
 #[test]
 fn show_secrets_reveals_in_every_format() {
     let t = TempTree::new();
     t.write("a.env", format!("T={GITHUB_TOKEN}\n"));
-    for fmt in ["human", "json", "jsonl", "sarif"] {
+    for fmt in ["human", "json", "jsonl", "sarif", "github", "markdown", "junit", "csv", "gitlab"] {
         let hidden = t.run(&["scan", "-q", "-f", fmt]);
         assert!(!hidden.stdout().contains(GITHUB_TOKEN), "{fmt} leaks the secret by default");
         assert!(hidden.stdout().contains("ghp_…[40 chars]"), "{fmt}: {}", hidden.stdout());
