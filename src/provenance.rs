@@ -176,3 +176,16 @@ pub fn rfc3339(secs: i64) -> String {
         rem % 60
     )
 }
+
+/// What a report says about the repository it scanned: its remote, the commit checked out and
+/// the branch.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Checkout {
+    /// `remote.origin.url` as a URI without credentials (`None` without a remote, or a local
+    /// path, which would name a directory of the machine that ran the scan).
+    pub remote: Option<String>,
+    /// The commit `HEAD` points at.
+    pub head: Option<String>,
+    /// The branch `HEAD` names, if it is not detached.
+    pub branch: Option<String>,
+}

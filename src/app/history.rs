@@ -88,8 +88,9 @@ pub(super) fn staged(plan: &Plan, path: &Path, all_lines: bool, started: Instant
     let end = Ending {
         notes: &loaded.notes,
         report_unused: false,
-        srcroot: repo.workdir.as_deref(),
         started,
+        category: "staged",
+        checkout: Some(repo.checkout()),
     };
     finish(plan, stage, &end)
 }
@@ -122,8 +123,13 @@ pub(super) fn range(
     let stage = Stage::new(&loaded.detector, plan.policy, plan.detect);
     scan_blobs(&stage, &repo, &listed, !all_lines, &pool, progress_label(plan, "blobs"));
     let notes: Vec<String> = shallow_note(&repo).into_iter().chain(loaded.notes.clone()).collect();
-    let end =
-        Ending { notes: &notes, report_unused: false, srcroot: repo.workdir.as_deref(), started };
+    let end = Ending {
+        notes: &notes,
+        report_unused: false,
+        started,
+        category: "range",
+        checkout: Some(repo.checkout()),
+    };
     finish(plan, stage, &end)
 }
 
@@ -237,8 +243,13 @@ pub(super) fn sweep(plan: &Plan, path: &Path, sweep: &Sweep<'_>, started: Instan
     // size of the packs (a third of the peak on a 166 MiB pack).
     repo.packs.while_releasing(|| scan_history(plan, sweep, &repo, &loaded, &stage))?;
     let notes: Vec<String> = shallow_note(&repo).into_iter().chain(loaded.notes.clone()).collect();
-    let end =
-        Ending { notes: &notes, report_unused: true, srcroot: repo.workdir.as_deref(), started };
+    let end = Ending {
+        notes: &notes,
+        report_unused: true,
+        started,
+        category: "history",
+        checkout: Some(repo.checkout()),
+    };
     finish(plan, stage, &end)
 }
 

@@ -166,9 +166,11 @@ struct Ending<'a> {
     /// Report allowlist and baseline entries that suppressed nothing (not for range and staged
     /// scans, which see a small part of the tree).
     report_unused: bool,
-    /// The directory report paths are relative to (SARIF's `%SRCROOT%`).
-    srcroot: Option<&'a Path>,
     started: Instant,
+    /// The kind of scan, for reports (SARIF's `automationDetails.id`).
+    category: &'static str,
+    /// The repository a git scan read.
+    checkout: Option<crate::provenance::Checkout>,
 }
 
 /// Sorts the findings, writes the baseline and the report, prints the diagnostics and the
@@ -237,8 +239,9 @@ fn finish(plan: &Plan, stage: Stage<'_>, end: &Ending<'_>) -> Result<u8> {
         stats: &stats,
         diagnostics: &sorted,
         color: out.color,
-        srcroot: end.srcroot,
         elapsed: end.started.elapsed(),
+        category: end.category,
+        checkout: end.checkout.as_ref(),
     };
     // A reader that stops early (`leakhound scan | head -1`) closes the pipe: the report is
     // cut short, but the exit status still says what was found.

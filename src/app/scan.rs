@@ -59,8 +59,9 @@ pub(super) fn run(plan: &Plan, scan: &ScanPlan, started: Instant) -> Result<u8> 
     let end = Ending {
         notes: &loaded.notes,
         report_unused: true,
-        srcroot: roots.srcroot.as_deref(),
         started,
+        category: "scan",
+        checkout: None,
     };
     finish(plan, stage, &end)
 }

@@ -77,9 +77,27 @@ pub(crate) fn read(
         .map(|path| {
             let text = files::read_text(path, links, files::CONFIG_LIMIT)
                 .map_err(|e| anyhow::anyhow!("{}: cannot read config file: {e}", path.display()))?;
-            Ok(ConfigText { label: path.display().to_string(), text })
+            let label = if discovered_only { shown(path) } else { path.display().to_string() };
+            Ok(ConfigText { label, text })
         })
         .collect()
+}
+
+/// How a discovered configuration file is named in reports: relative to the current directory,
+/// or else to its repository's root, never as the absolute path it was found at (a SARIF report
+/// uploaded from CI would otherwise carry the runner's directories in every justification).
+fn shown(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok().and_then(|d| std::fs::canonicalize(d).ok());
+    if let Some(rel) = cwd.as_deref().and_then(|d| path.strip_prefix(d).ok()) {
+        return rel.display().to_string();
+    }
+    let root = path.ancestors().skip(1).find(|d| files::is_repo_root(d));
+    match root.and_then(|r| path.strip_prefix(r).ok()) {
+        Some(rel) => rel.display().to_string(),
+        None => path
+            .file_name()
+            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),
+    }
 }
 
 /// Loads the built-in rules plus the configuration: `files` if any, else the file discovered

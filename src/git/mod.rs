@@ -14,7 +14,7 @@ pub(crate) mod sweep;
 pub(crate) mod walk;
 
 use crate::files::{self, Trust};
-use crate::provenance::{rfc3339, Commit};
+use crate::provenance::{rfc3339, Checkout, Commit};
 use gix::ObjectId;
 use odb::{Objects, Packs};
 use std::path::{Path, PathBuf};
@@ -381,4 +381,60 @@ pub(crate) fn message_of(data: &[u8]) -> &[u8] {
 fn tag_target(data: &[u8]) -> Option<ObjectId> {
     let line = data.split(|&b| b == b'\n').next()?;
     ObjectId::from_hex(line.strip_prefix(b"object ")?).ok()
+}
+
+impl Repo {
+    /// The remote, `HEAD` commit and branch of the repository.
+    pub(crate) fn checkout(&self) -> Checkout {
+        let repo = self.local();
+        let remote = repo
+            .config_snapshot()
+            .string("remote.origin.url")
+            .and_then(|url| remote_uri(&url.to_string()));
+        let head = repo.head_id().ok().map(|id| id.to_string());
+        let branch = repo.head_name().ok().flatten().map(|name| name.shorten().to_string());
+        Checkout { remote, head, branch }
+    }
+}
+
+/// A remote URL as a URI with no user name or password in it (`https://user:token@host/x` is
+/// how many CI systems clone, and the token must not end up in a report): `scheme://host/path`,
+/// or `ssh://host/path` for git's `user@host:path` form. `None` for a local path.
+fn remote_uri(url: &str) -> Option<String> {
+    let url = url.trim();
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if scheme == "file" || scheme.is_empty() {
+            return None;
+        }
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+        return (!host.is_empty()).then(|| format!("{scheme}://{host}/{path}"));
+    }
+    // `[user@]host:path`, unless it is a path (which has a `/` before any `:`).
+    let colon = url.find(':')?;
+    if url[..colon].contains('/') {
+        return None;
+    }
+    let host = url[..colon].rsplit_once('@').map_or(&url[..colon], |(_, host)| host);
+    let path = url[colon + 1..].trim_start_matches('/');
+    (!host.is_empty()).then(|| format!("ssh://{host}/{path}"))
+}
+
+#[cfg(test)]
+mod checkout_tests {
+    use super::remote_uri;
+
+    #[test]
+    fn remote_urls_lose_their_credentials() {
+        let uri = |u: &str| remote_uri(u);
+        assert_eq!(
+            uri("https://x-access-token:ghs_abc@github.com/o/r.git").as_deref(),
+            Some("https://github.com/o/r.git")
+        );
+        assert_eq!(uri("git@github.com:o/r.git").as_deref(), Some("ssh://github.com/o/r.git"));
+        assert_eq!(uri("ssh://git@host:2222/o/r").as_deref(), Some("ssh://host:2222/o/r"));
+        assert_eq!(uri("/srv/git/r.git"), None);
+        assert_eq!(uri("../r.git"), None);
+        assert_eq!(uri("file:///srv/r.git"), None);
+    }
 }

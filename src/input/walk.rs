@@ -54,9 +54,6 @@ pub(crate) struct Roots {
     pub(crate) roots: Vec<PathBuf>,
     /// See [`WalkOptions::rebase`].
     pub(crate) rebase: Vec<(PathBuf, String)>,
-    /// The top of the work tree the first root in a repository lies in: what report paths are
-    /// relative to.
-    pub(crate) srcroot: Option<PathBuf>,
     /// One message per root that does not exist (not walked).
     pub(crate) missing: Vec<String>,
     /// Files named as roots, by device and inode: walked as roots, left out of directory walks.
@@ -70,7 +67,6 @@ pub(crate) fn resolve_roots(paths: &[PathBuf]) -> Roots {
     let mut out = Roots {
         roots: Vec::new(),
         rebase: Vec::new(),
-        srcroot: None,
         missing: Vec::new(),
         named_files: Vec::new(),
     };
@@ -106,9 +102,8 @@ pub(crate) fn resolve_roots(paths: &[PathBuf]) -> Roots {
         } else {
             r.clone()
         };
-        if let Some((given, rel, top)) = repo_relative(&root) {
+        if let Some((given, rel)) = repo_relative(&root) {
             out.rebase.push((given, rel));
-            out.srcroot.get_or_insert(top);
         }
         if let Some(m) = std::fs::metadata(&root).ok().filter(|m| m.is_file()) {
             use std::os::unix::fs::MetadataExt;
@@ -121,11 +116,11 @@ pub(crate) fn resolve_roots(paths: &[PathBuf]) -> Roots {
 
 /// For a root inside a git work tree: the root as given and its path relative to the top of
 /// the work tree (see [`WalkOptions::rebase`]). `None` outside a repository.
-fn repo_relative(root: &Path) -> Option<(PathBuf, String, PathBuf)> {
+fn repo_relative(root: &Path) -> Option<(PathBuf, String)> {
     let canonical = std::fs::canonicalize(root).ok()?;
     let top = canonical.ancestors().find(|d| files::is_repo_root(d))?;
     let rel = canonical.strip_prefix(top).ok()?;
-    Some((root.to_path_buf(), display_path(rel), top.to_path_buf()))
+    Some((root.to_path_buf(), display_path(rel)))
 }
 
 /// One thing the walk found.

@@ -57,11 +57,13 @@ pub(crate) struct Report<'a> {
     pub(crate) diagnostics: &'a [crate::diag::Diagnostic],
     /// Use ANSI colors (human format only).
     pub(crate) color: bool,
-    /// The directory relative paths are relative to (the repository's work tree); the current
-    /// directory when `None`. SARIF's `%SRCROOT%`.
-    pub(crate) srcroot: Option<&'a std::path::Path>,
     /// How long the run took (GitLab's report gives its start and end).
     pub(crate) elapsed: std::time::Duration,
+    /// What kind of scan this was (`scan`, `staged`, `range`, `history`): SARIF's
+    /// `automationDetails.id`, which GitHub uses as the analysis category.
+    pub(crate) category: &'a str,
+    /// The repository a git scan read: remote, commit, branch.
+    pub(crate) checkout: Option<&'a crate::provenance::Checkout>,
 }
 
 /// Rules by id, for the formats that show a finding's fix next to it.

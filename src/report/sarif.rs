@@ -26,11 +26,77 @@ struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Tool<'a>,
+    automation_details: AutomationDetails,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    version_control_provenance: Vec<VersionControlDetails<'a>>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
+    original_uri_base_ids: BTreeMap<&'static str, BaseId>,
     column_kind: &'static str,
     invocations: Vec<Invocation<'a>>,
     results: Results<'a>,
+}
+
+/// A URI base id that is described, not located.
+#[derive(Serialize)]
+struct BaseId {
+    description: Text,
+}
+
+/// The analysis category: GitHub keeps one set of alerts per category, so a history sweep
+/// and a pull request's range scan do not close each other's alerts.
+#[derive(Serialize)]
+struct AutomationDetails {
+    id: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    properties: BTreeMap<&'static str, String>,
+}
+
+impl AutomationDetails {
+    /// `leakhound/CATEGORY/`; in an Azure Pipelines build (`TF_BUILD`), the id and properties
+    /// GitHub Advanced Security for Azure DevOps requires, from the pipeline's variables.
+    fn new(category: &str) -> AutomationDetails {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        if var("TF_BUILD").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+            let collection = var("SYSTEM_COLLECTIONURI").unwrap_or_default();
+            let org = collection.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+            let field = |k: &str| var(k).unwrap_or_default();
+            let id = format!(
+                "azuredevops/pipeline/build/{org}/{}/{}/{}/{}/{}",
+                field("SYSTEM_TEAMPROJECT"),
+                field("SYSTEM_DEFINITIONID"),
+                field("SYSTEM_PHASEID"),
+                field("BUILD_SOURCEBRANCH"),
+                field("BUILD_BUILDID"),
+            );
+            let properties = BTreeMap::from([
+                ("azuredevops/pipeline/build/buildDefinitionId", field("SYSTEM_DEFINITIONID")),
+                ("azuredevops/pipeline/build/buildDefinitionName", field("BUILD_DEFINITIONNAME")),
+                ("azuredevops/pipeline/build/phaseId", field("SYSTEM_PHASEID")),
+                ("azuredevops/pipeline/build/phaseName", field("SYSTEM_PHASENAME")),
+            ]);
+            return AutomationDetails { id, properties };
+        }
+        AutomationDetails { id: format!("leakhound/{category}/"), properties: BTreeMap::new() }
+    }
+}
+
+/// The repository a git scan read, without credentials.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VersionControlDetails<'a> {
+    repository_uri: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revision_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    branch: Option<&'a str>,
+    /// The repository's root is `%SRCROOT%`, which result paths are relative to.
+    mapped_to: ArtifactLocationRef,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocationRef {
+    uri_base_id: &'static str,
 }
 
 /// The run itself: whether it could scan everything, and why not. GitHub shows these
@@ -64,6 +130,7 @@ struct Tool<'a> {
 #[serde(rename_all = "camelCase")]
 struct Driver<'a> {
     name: &'static str,
+    full_name: &'static str,
     version: &'static str,
     semantic_version: &'static str,
     information_uri: &'static str,
@@ -194,6 +261,9 @@ struct Region {
     start_column: usize,
     end_line: usize,
     end_column: usize,
+    /// The line with the secret masked, as the terminal shows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    snippet: Option<Text>,
 }
 
 fn level(s: Severity) -> &'static str {
@@ -236,6 +306,19 @@ fn artifact(path: &str) -> ArtifactLocation {
     }
 }
 
+/// A rule's display name as the identifier SARIF asks `name` to be (`Hard-coded password` is
+/// `HardCodedPassword`); the display name itself is the short description.
+fn pascal_case(name: &str) -> String {
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            let first = chars.next().map(|c| c.to_ascii_uppercase());
+            first.into_iter().chain(chars).collect::<String>()
+        })
+        .collect()
+}
+
 fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
     let refs: Vec<String> = rule.references.iter().map(|r| format!("- <{r}>")).collect();
     let markdown = format!(
@@ -249,7 +332,7 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
     let text = format!("{}\n\nHow to fix: {}", rule.description, rule.remediation);
     ReportingDescriptor {
         id: &rule.id,
-        name: rule.name.clone(),
+        name: pascal_case(&rule.name),
         short_description: Text { text: rule.name.clone() },
         full_description: Text { text: rule.description.clone() },
         help: Help { text, markdown },
@@ -289,6 +372,7 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult<'_> {
                     start_column: f.column,
                     end_line: f.end_line,
                     end_column: f.end_column,
+                    snippet: (!f.context.is_empty()).then(|| Text { text: f.context.clone() }),
                 },
             },
         }],
@@ -374,19 +458,12 @@ pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
     let index: BTreeMap<&str, usize> =
         used.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
     let results = Results { findings: report.findings, index };
-    let mut base = BTreeMap::new();
-    let root =
-        report.srcroot.map(std::path::Path::to_path_buf).or_else(|| std::env::current_dir().ok());
-    if let Some(cwd) = root {
-        let cwd = cwd.to_string_lossy();
-        let trimmed = cwd.trim_start_matches('/').trim_end_matches('/');
-        let uri = if trimmed.is_empty() {
-            "file:///".to_string()
-        } else {
-            format!("file:///{}/", uri_path(trimmed))
-        };
-        base.insert(SRCROOT, ArtifactLocation { uri, uri_base_id: None });
-    }
+    // `%SRCROOT%` is the checkout's root, wherever it is: named, never located, since an
+    // absolute path would put the runner's directories in a report meant to be shared.
+    let base = BTreeMap::from([(
+        SRCROOT,
+        BaseId { description: Text { text: "The root of the scanned checkout".to_string() } },
+    )]);
     let log = Log {
         schema: SCHEMA,
         version: "2.1.0",
@@ -394,12 +471,26 @@ pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             tool: Tool {
                 driver: Driver {
                     name: "leakhound",
+                    full_name: concat!("leakhound ", env!("CARGO_PKG_VERSION")),
                     version: env!("CARGO_PKG_VERSION"),
                     semantic_version: env!("CARGO_PKG_VERSION"),
                     information_uri: "https://github.com/leakhound/leakhound",
                     rules: used.into_iter().map(descriptor).collect(),
                 },
             },
+            automation_details: AutomationDetails::new(report.category),
+            version_control_provenance: report
+                .checkout
+                .and_then(|c| {
+                    Some(VersionControlDetails {
+                        repository_uri: c.remote.as_deref()?,
+                        revision_id: c.head.as_deref(),
+                        branch: c.branch.as_deref(),
+                        mapped_to: ArtifactLocationRef { uri_base_id: SRCROOT },
+                    })
+                })
+                .into_iter()
+                .collect(),
             original_uri_base_ids: base,
             column_kind: "unicodeCodePoints",
             invocations: vec![invocation(report.diagnostics)],
@@ -413,6 +504,12 @@ pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
 #[cfg(test)]
 mod tests {
     use super::uri_path;
+
+    #[test]
+    fn rule_names_are_pascal_case() {
+        assert_eq!(super::pascal_case("Hard-coded password"), "HardCodedPassword");
+        assert_eq!(super::pascal_case("RSA private key (PEM)"), "RSAPrivateKeyPEM");
+    }
 
     #[test]
     fn uris_are_percent_encoded() {

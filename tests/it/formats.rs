@@ -271,3 +271,30 @@ fn a_gitleaks_command_line_gets_the_leakhound_equivalent() {
     let r = t.run(&["protect", "--staged"]);
     assert!(r.stderr().contains("leakhound staged"));
 }
+
+/// Every `uses:` in the action and in the README's workflow names a full commit SHA: a tag can
+/// be moved to other code, and this tool exists to support exactly that practice.
+#[test]
+fn actions_are_pinned_by_full_commit_sha() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in ["action.yml", "README.md"] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        let uses: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.trim_start().trim_start_matches("- ").strip_prefix("uses: "))
+            .collect();
+        assert!(!uses.is_empty(), "{file} uses no action");
+        for u in uses {
+            let reference = u.split_whitespace().next().unwrap();
+            let (_, at) = reference.split_once('@').unwrap_or_else(|| panic!("{file}: {u}"));
+            if reference.starts_with("leakhound/leakhound@") {
+                assert_eq!(at, "<full", "{file}: the README shows where the SHA goes");
+                continue;
+            }
+            assert!(
+                at.len() == 40 && at.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{file}: `{u}` is not pinned to a commit"
+            );
+        }
+    }
+}

@@ -300,6 +300,46 @@ fn sarif_from_git_validates_and_carries_provenance() {
     assert_eq!(related["physicalLocation"]["artifactLocation"]["uri"], "b.txt");
     assert_eq!(related["physicalLocation"]["region"]["startLine"], 1);
     assert_eq!(related["message"]["text"], format!("The same secret, in commit {c2}"));
+    // The run says what it was and which repository, commit and branch it read; the remote's
+    // credentials (how CI systems clone) never reach the report.
+    assert_eq!(doc["runs"][0]["automationDetails"]["id"], "leakhound/history/");
+    assert!(doc["runs"][0]["tool"]["driver"]["fullName"].is_string());
+    assert!(doc["runs"][0].get("versionControlProvenance").is_none(), "no remote, no provenance");
+    git(
+        t.path(),
+        &["remote", "add", "origin", "https://x-access-token:tok3nVALUE@github.com/acme/app.git"],
+    );
+    let r = t.run(&["git", "-q", "-f", "sarif"]);
+    let doc = r.json();
+    crate::sarif::validate(&doc);
+    let vcp = &doc["runs"][0]["versionControlProvenance"][0];
+    assert_eq!(vcp["repositoryUri"], "https://github.com/acme/app.git");
+    assert_eq!(vcp["revisionId"], c2.as_str());
+    assert_eq!(vcp["branch"], "main");
+    assert_eq!(vcp["mappedTo"]["uriBaseId"], "%SRCROOT%");
+    assert!(!r.stdout().contains("tok3nVALUE"));
+    let snippet =
+        &doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["snippet"];
+    assert_eq!(snippet["text"], "ghp_…[40 chars]");
+}
+
+#[test]
+fn sarif_justifications_name_no_absolute_path() {
+    let t = repo();
+    t.write(
+        "leakhound.toml",
+        "[[allowlist]]\nreason = \"test fixture\"\npaths = [\"fixtures/**\"]\n",
+    );
+    t.write("fixtures/a.env", format!("T={GITHUB_TOKEN}\n"));
+    commit(&t, "one", "2024-01-01T00:00:00Z");
+    let r = t.run(&["scan", ".", "-q", "-f", "sarif", "--include-suppressed", "--exit-code", "0"]);
+    let doc = r.json();
+    crate::sarif::validate(&doc);
+    let justification =
+        doc["runs"][0]["results"][0]["suppressions"][0]["justification"].as_str().unwrap();
+    assert_eq!(justification, "test fixture (leakhound.toml:1)");
+    let root = t.path().canonicalize().unwrap();
+    assert!(!r.stdout().contains(root.to_str().unwrap()), "the runner's directory leaked");
 }
 
 #[test]
