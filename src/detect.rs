@@ -381,6 +381,8 @@ pub struct Worker<'s, 'd> {
     stage: &'s Stage<'d>,
     scratch: Scratch,
     buf: Vec<u8>,
+    /// UTF-16 content transcoded to UTF-8.
+    decoded: Vec<u8>,
     found: Vec<Finding>,
 }
 
@@ -399,7 +401,13 @@ impl<'d> Stage<'d> {
 
     /// State for one more thread.
     pub fn worker(&self) -> Worker<'_, 'd> {
-        Worker { stage: self, scratch: self.detector.scratch(), buf: Vec::new(), found: Vec::new() }
+        Worker {
+            stage: self,
+            scratch: self.detector.scratch(),
+            buf: Vec::new(),
+            decoded: Vec::new(),
+            found: Vec::new(),
+        }
     }
 
     /// The detector this run uses.
@@ -532,7 +540,14 @@ impl<'s, 'd> Worker<'s, 'd> {
             }
             Err(e) => return stage.error(format!("{}: cannot read: {e}", label(&provenance))),
         };
-        let bytes = content.bytes();
+        let mut bytes = content.bytes();
+        // UTF-16 text is scanned as the UTF-8 it stands for, at most the in-memory limit of it.
+        let mut utf16_cut = false;
+        if let Some(order) = source::utf16(bytes) {
+            let limit = usize::try_from(stage.policy.max_read).unwrap_or(usize::MAX);
+            utf16_cut = source::transcode_utf16(bytes, order, limit, &mut self.decoded);
+            bytes = &self.decoded;
+        }
         let counter = match provenance {
             Provenance::GitMessage { .. } => &stage.counters.messages,
             _ => &stage.counters.files,
@@ -554,6 +569,14 @@ impl<'s, 'd> Worker<'s, 'd> {
             let found =
                 detector.judge(matches, bytes, other, stage.options, Lines::All, &mut self.found);
             add(&stage.counters.suppressed, found.suppressed);
+        }
+        if utf16_cut {
+            stage.error(format!(
+                "{}: UTF-16 text longer than {} bytes: only its start was scanned \
+                 (--max-file-size raises the limit)",
+                label(&provenance),
+                stage.policy.max_read
+            ));
         }
         if content.truncated() {
             stage.error(format!(

@@ -28,7 +28,8 @@ pub(crate) enum PackState {
     Matched,
     /// Looks binary.
     Binary,
-    /// Not decoded, or over the size limit: the full scan reports it.
+    /// Not decoded, over the size limit, or UTF-16 text: the full scan reads it (and
+    /// reports it if it cannot).
     Failed,
 }
 
@@ -151,6 +152,11 @@ pub(crate) fn scan_delta(
         Some(Skip::Binary) => return (PackState::Binary, None),
         Some(Skip::TooLarge { .. }) => return (PackState::Failed, None),
         None => {}
+    }
+    // UTF-16 text is scanned as the UTF-8 it stands for, by the full scan (its deltas too:
+    // they carry nothing from it).
+    if crate::source::utf16(data).is_some() {
+        return (PackState::Failed, None);
     }
     let mut hits = Vec::new();
     let (matches, mut spans) = match blob.base {

@@ -156,7 +156,7 @@ const MAGIC: &[&[u8]] = &[
 /// are bytes that text does not use (NUL and other control characters).
 pub fn looks_binary(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(BINARY_SNIFF)];
-    if memchr::memchr(0, head).is_none() || utf16_without_bom(head) {
+    if memchr::memchr(0, head).is_none() || utf16(head).is_some() {
         return false;
     }
     if MAGIC.iter().any(|m| head.starts_with(m)) {
@@ -187,6 +187,63 @@ fn utf16_without_bom(head: &[u8]) -> bool {
     // Little-endian: NULs at odd offsets; big-endian: at even ones.
     (nul_at(1) * 10 >= pairs * 9 && text_at(0) * 10 >= pairs * 9)
         || (nul_at(0) * 10 >= pairs * 9 && text_at(1) * 10 >= pairs * 9)
+}
+
+/// A UTF-16 byte order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Utf16 {
+    /// Little-endian (Windows' `Unicode`: `.reg` exports, PowerShell's `Out-File`).
+    Le,
+    /// Big-endian.
+    Be,
+}
+
+/// Whether `bytes` are UTF-16 text, and in which byte order: by a byte order mark, or by the
+/// NUL in every other byte of ASCII-range text. Scanned as they are, their keywords would never
+/// match (every other byte is a NUL): [`transcode_utf16`] turns them into UTF-8 first.
+pub fn utf16(bytes: &[u8]) -> Option<Utf16> {
+    let head = &bytes[..bytes.len().min(BINARY_SNIFF)];
+    // The common case: no NUL, so no ASCII character in UTF-16.
+    memchr::memchr(0, head)?;
+    let pairs = head.len() / 2;
+    let nuls_at = |parity: usize| head.iter().skip(parity).step_by(2).filter(|&&b| b == 0).count();
+    // A byte order mark alone proves little (a binary or Latin-1 file may start with one): the
+    // ASCII characters of UTF-16 text, which any secret is made of, put a NUL in every other
+    // byte, so some of those must be there too.
+    match head {
+        [0xff, 0xfe, ..] if nuls_at(1) * 10 >= pairs => return Some(Utf16::Le),
+        [0xfe, 0xff, ..] if nuls_at(0) * 10 >= pairs => return Some(Utf16::Be),
+        _ => {}
+    }
+    if pairs < 4 || !utf16_without_bom(head) {
+        return None;
+    }
+    Some(if nuls_at(1) * 2 >= pairs { Utf16::Le } else { Utf16::Be })
+}
+
+/// Decodes UTF-16 `bytes` (without the byte order mark) into UTF-8 in `out`, at most `limit`
+/// input bytes; returns whether the input was longer. An unpaired surrogate becomes U+FFFD.
+/// Each character stays one character, so the lines and columns of what is found in `out` are
+/// those of the original file.
+pub fn transcode_utf16(bytes: &[u8], order: Utf16, limit: usize, out: &mut Vec<u8>) -> bool {
+    out.clear();
+    let bom = match (order, bytes) {
+        (Utf16::Le, [0xff, 0xfe, ..]) | (Utf16::Be, [0xfe, 0xff, ..]) => 2,
+        _ => 0,
+    };
+    let body = &bytes[bom..];
+    let cut = body.len().min(limit) & !1;
+    let units = body[..cut].chunks_exact(2).map(|p| match order {
+        Utf16::Le => u16::from_le_bytes([p[0], p[1]]),
+        Utf16::Be => u16::from_be_bytes([p[0], p[1]]),
+    });
+    out.reserve(cut);
+    let mut buf = [0u8; 4];
+    for c in char::decode_utf16(units) {
+        let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
+        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+    }
+    body.len() > cut + 1
 }
 
 /// Reads standard input into `buf`, at most one byte past the in-memory limit, and returns its

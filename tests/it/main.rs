@@ -2,6 +2,7 @@
 #![allow(missing_docs, unreachable_pub, clippy::unwrap_used)]
 
 mod cli; // exit codes, formats, redaction, stdin, config errors
+mod encodings; // issue 12: UTF-16 text
 mod formats; // issue 13: CI report formats read back by real parsers, rule selection, man, completions
 mod git; // staged, range and history scans of real repositories
 mod harness; // TempTree and Cmd: run the binary, check exit code and output
