@@ -1,4 +1,7 @@
-//! Offline checksum validators for tokens that carry one.
+//! Offline checksum validators for tokens that carry one, and structure validators for
+//! formats whose structure can be checked offline.
+
+use base64::Engine as _;
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -26,4 +29,30 @@ pub fn github_crc32_valid(token: &[u8]) -> bool {
         n /= 62;
     }
     n == 0 && encoded == check
+}
+
+/// Whether `token` (`header.payload.signature`) has the structure of a JSON Web Token: its
+/// header and payload are unpadded base64url of JSON objects, and the header has a string
+/// `alg`. Anything else shaped like one (a base64 blob that starts with `eyJ`) is not a JWT.
+///
+/// ```
+/// use leakhound::engine::jwt_structure_valid;
+/// // {"alg":"HS256","typ":"JWT"} . {"sub":"x"} . signature
+/// assert!(jwt_structure_valid(b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"));
+/// // {"typ":"JWT"} has no alg; {"notjson is not JSON.
+/// assert!(!jwt_structure_valid(b"eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"));
+/// assert!(!jwt_structure_valid(b"eyJub3Rqc29u.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"));
+/// ```
+pub fn jwt_structure_valid(token: &[u8]) -> bool {
+    let mut parts = token.split(|&b| b == b'.');
+    let (Some(header), Some(payload)) = (parts.next(), parts.next()) else { return false };
+    let object = |segment: &[u8]| -> Option<serde_json::Map<String, serde_json::Value>> {
+        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(segment).ok()?;
+        match serde_json::from_slice(&json).ok()? {
+            serde_json::Value::Object(map) => Some(map),
+            _ => None,
+        }
+    };
+    let Some(header) = object(header) else { return false };
+    header.get("alg").is_some_and(serde_json::Value::is_string) && object(payload).is_some()
 }

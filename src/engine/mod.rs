@@ -8,7 +8,7 @@
 mod checksum;
 mod entropy;
 
-pub use checksum::github_crc32_valid;
+pub use checksum::{github_crc32_valid, jwt_structure_valid};
 pub use entropy::shannon_entropy;
 
 use crate::rules::{Checksum, Rule};
@@ -477,6 +477,12 @@ impl CompiledRules {
                 let checksum_valid = match v.checksum {
                     Some(Checksum::GithubCrc32) => {
                         if !github_crc32_valid(bytes) {
+                            continue;
+                        }
+                        true
+                    }
+                    Some(Checksum::JwtHeader) => {
+                        if !jwt_structure_valid(bytes) {
                             continue;
                         }
                         true

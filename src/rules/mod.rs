@@ -115,6 +115,11 @@ pub enum Checksum {
     /// the 30 random characters after the `xxx_` prefix.
     #[serde(rename = "github-crc32")]
     GithubCrc32,
+    /// JSON Web Tokens: the header and the payload are base64url-encoded JSON objects, and the
+    /// header names its algorithm (`alg`). A token-shaped string whose segments do not decode
+    /// so is not a JWT.
+    #[serde(rename = "jwt-header")]
+    JwtHeader,
 }
 
 /// Where a rule or allowlist came from, for diagnostics.
